@@ -1,0 +1,104 @@
+"""Khorgos Gateway: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal import config as config_module
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+
+
+def select_locale() -> str:
+    languages = ["en", "ru", "kk", "zh"]
+    if not has_request_context():
+        return "en"
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    # Uploads are checked for size by the service; the request limit only stops abuse.
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_DOCUMENT_BYTES"] * 2 + 2**20)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        strict_transport_security=app.config["FORCE_HTTPS"],
+    )
+
+    from portal import models  # noqa: F401 - register the models with SQLAlchemy
+    from portal.services.accounts import load_session_user
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return load_session_user(token)
+
+    from portal.apply.views import bp as apply_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.errors import register_error_pages
+    from portal.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(apply_bp)
+    register_error_pages(app)
+
+    from portal import cli, templating
+
+    cli.register(app)
+    templating.register(app)
+
+    @app.before_request
+    def remember_request_start():
+        g.locale = str(get_locale())
+
+    return app

@@ -1,0 +1,224 @@
+"""The application's step forms. They parse and check format; completeness is the service's."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from portal import i18n
+from portal.services import applications as app_service
+from portal.services.reference import active_sectors, active_zones
+
+CHOOSE = ("", _l("— choose —"))
+
+
+def optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def parse_amount(text: str) -> Decimal:
+    """Read a number written with either convention: "1 500 000,50" or "1,500,000.50".
+
+    The last separator followed by one or two digits is the decimal mark; the others group.
+    """
+    cleaned = re.sub(r"[\s\u00a0\u202f'’]", "", text)
+    if not re.fullmatch(r"[+-]?[\d.,]+", cleaned):
+        raise InvalidOperation(text)
+    sign = "-" if cleaned.startswith("-") else ""
+    digits = cleaned.lstrip("+-")
+    match = re.search(r"[.,](\d{1,2})$", digits)
+    if match:
+        whole, fraction = digits[: match.start()], match.group(1)
+    else:
+        whole, fraction = digits, ""
+    whole = whole.replace(",", "").replace(".", "")
+    if not whole and not fraction:
+        raise InvalidOperation(text)
+    return Decimal(f"{sign}{whole or 0}.{fraction or 0}")
+
+
+class LocalizedDecimalField(DecimalField):
+    """A decimal typed the way the reader writes numbers: "1 500 000,50" or "1,500,000.50"."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_amount(valuelist[0])
+        except InvalidOperation as exc:
+            self.data = None
+            raise ValueError(_l("Enter a number, for example 1500000.50.")) from exc
+        if self.places is not None:
+            self.data = self.data.quantize(Decimal(1).scaleb(-self.places))
+
+
+class CompanyForm(FlaskForm):
+    company_name = StringField(
+        _l("Proposed company name"), validators=[Optional(), Length(min=2, max=200)]
+    )
+    legal_form = SelectField(_l("Legal form"), validators=[Optional()])
+    zone_id = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
+    sector_id = SelectField(_l("Sector"), coerce=optional_int, validators=[Optional()])
+    activity_code = StringField(
+        _l("Economic activity code (OKED)"),
+        validators=[
+            Optional(),
+            Regexp(r"^\d{2}\.\d{2}(\.\d)?$", message=_l("Write the code as 13.92.0 or 13.92.")),
+        ],
+    )
+    address = StringField(_l("Address in the zone"), validators=[Optional(), Length(max=300)])
+    director_name = StringField(
+        _l("Director's full name"), validators=[Optional(), Length(max=200)]
+    )
+    director_nationality = SelectField(_l("Director's nationality"), validators=[Optional()])
+    contact_email = EmailField(
+        _l("Contact e-mail"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\+?[0-9][0-9 ()\-]{5,24}$",
+                message=_l("Enter the number with its country code, e.g. +7 727 000 00 00."),
+            ),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.legal_form.choices = [CHOOSE, *app_service.LEGAL_FORMS.items()]
+        self.zone_id.choices = [CHOOSE] + [(z.id, f"{z.code} — {z.name}") for z in active_zones()]
+        self.sector_id.choices = [CHOOSE] + [(s.id, s.name) for s in active_sectors()]
+        self.director_nationality.choices = [CHOOSE, *i18n.country_choices()]
+
+
+class InvestmentForm(FlaskForm):
+    investment_amount = LocalizedDecimalField(
+        _l("Planned investment"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal("0.01"),
+                max=Decimal("9999999999999999"),
+                message=_l("Enter an amount above zero."),
+            ),
+        ],
+    )
+    investment_currency = SelectField(_l("Currency"), validators=[Optional()])
+    planned_jobs = IntegerField(
+        _l("Planned jobs"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000, message=_l("Enter a whole number from 0.")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.investment_currency.choices = [CHOOSE, *i18n.currency_choices(app_service.CURRENCIES)]
+
+
+class FounderEntryForm(Form):
+    kind = SelectField(_l("Type"), validators=[DataRequired()])
+    name = StringField(
+        _l("Full name or company name"), validators=[DataRequired(), Length(max=200)]
+    )
+    nationality = SelectField(
+        _l("Nationality or country of registration"), validators=[DataRequired()]
+    )
+    share = LocalizedDecimalField(
+        _l("Share, %"),
+        places=2,
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=Decimal("0.01"),
+                max=Decimal(100),
+                message=_l("Enter a share above 0 and at most 100."),
+            ),
+        ],
+    )
+
+
+class FoundersForm(FlaskForm):
+    founders = FieldList(FormField(FounderEntryForm), min_entries=1, max_entries=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fill_choices()
+
+    def fill_choices(self) -> None:
+        countries = [CHOOSE, *i18n.country_choices()]
+        kinds = list(app_service.FOUNDER_KINDS.items())
+        for entry in self.founders.entries:
+            entry.form.kind.choices = kinds
+            entry.form.nationality.choices = countries
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "kind": e.form.kind.data,
+                "name": e.form.name.data,
+                "nationality": e.form.nationality.data,
+                "share": e.form.share.data,
+            }
+            for e in self.founders.entries
+        ]
+
+
+class DocumentForm(FlaskForm):
+    doc_type = SelectField(_l("Type of document"), validators=[DataRequired()])
+    file = FileField(
+        _l("File (PDF, PNG or JPEG)"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.doc_type.choices = [CHOOSE, *app_service.DOCUMENT_TYPES.items()]
+
+
+class SubmitForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I confirm that the information and documents are true and complete."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    comment = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])

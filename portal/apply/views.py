@@ -1,0 +1,306 @@
+"""The investor's side: their applications, the step-by-step form, documents, submission."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal import lifecycle
+from portal.access import get_application, get_document, investor_required
+from portal.apply.forms import (
+    CompanyForm,
+    DocumentForm,
+    FoundersForm,
+    InvestmentForm,
+    SubmitForm,
+    WithdrawForm,
+)
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.services import DomainError
+from portal.services import applications as app_service
+from portal.services import documents as doc_service
+
+bp = Blueprint("apply", __name__, url_prefix="/applications")
+
+FIELD_FORMS = {"company": CompanyForm, "investment": InvestmentForm}
+
+
+def step_url(application, step: str) -> str:
+    return url_for("apply.step", application_id=application.id, step=step)
+
+
+def _neighbour(step: str, offset: int) -> str:
+    index = app_service.step_index(step) + offset
+    return app_service.STEPS[max(0, min(index, len(app_service.STEPS) - 1))]
+
+
+def _attach_problems(form, problems) -> None:
+    for problem in problems:
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is not None and problem.message not in field.errors:
+            field.errors = [*field.errors, problem.message]
+
+
+@bp.get("/")
+@investor_required
+def list_applications():
+    applications = app_service.applications_of(current_user)
+    return render_template("apply/list.html", applications=applications, form=EmptyForm())
+
+
+@bp.post("/new")
+@investor_required
+def new():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    application = app_service.create_draft(current_user)
+    db.session.commit()
+    return redirect(step_url(application, "company"))
+
+
+@bp.get("/<int:application_id>/resume")
+@investor_required
+def resume(application_id: int):
+    application = get_application(application_id, edit=True)
+    return redirect(step_url(application, application.current_step))
+
+
+@bp.route("/<int:application_id>/step/<step>", methods=["GET", "POST"])
+@investor_required
+def step(application_id: int, step: str):
+    if step not in app_service.STEPS:
+        abort(404)
+    application = get_application(application_id, edit=True)
+    if step in FIELD_FORMS:
+        return _field_step(application, step)
+    if step == "founders":
+        return _founders_step(application)
+    if step == "documents":
+        return _documents_step(application)
+    return _review_step(application)
+
+
+def _after_save(application, step: str, problems, form, template: str):
+    """Where a saved step goes next, by the button pressed."""
+    action = request.form.get("action", "save")
+    if action == "back":
+        db.session.commit()
+        return redirect(step_url(application, _neighbour(step, -1)))
+    if action == "next":
+        if problems or form.errors:
+            db.session.commit()
+            _attach_problems(form, problems)
+            flash(_("Please correct the marked fields to continue."), "error")
+            return render_template(template, application=application, form=form, step=step), 422
+        application.current_step = _neighbour(step, 1)
+        db.session.commit()
+        return redirect(step_url(application, application.current_step))
+    db.session.commit()
+    if form.errors:
+        flash(_("Saved, except the fields marked below."), "warning")
+        return render_template(template, application=application, form=form, step=step), 422
+    flash(_("Draft saved. You can come back to it at any time."), "success")
+    return redirect(step_url(application, step))
+
+
+def _field_step(application, step: str):
+    form_class = FIELD_FORMS[step]
+    template = f"apply/step_{step}.html"
+    if request.method == "GET":
+        form = form_class(obj=application)
+        return render_template(template, application=application, form=form, step=step)
+    form = form_class()
+    form.validate()
+    # Keep every field that parsed, so nothing valid is lost when another field is wrong.
+    values = {
+        name: field.data
+        for name, field in form._fields.items()
+        if name in app_service.STEP_FIELDS[step] and not field.errors
+    }
+    app_service.update_fields(application, step, values)
+    db.session.flush()
+    problems = app_service.step_problems(application, step)
+    # An ineligible sector is refused whatever the button.
+    refusals = [p for p in problems if p.field == "sector_id" and application.sector_id]
+    if refusals and request.form.get("action") != "next":
+        _attach_problems(form, refusals)
+    return _after_save(application, step, problems, form, template)
+
+
+def _founders_step(application):
+    template = "apply/step_founders.html"
+    if request.method == "GET":
+        rows = [
+            {"kind": f.kind, "name": f.name, "nationality": f.nationality, "share": f.share}
+            for f in application.founders
+        ] or [{"kind": "natural", "name": "", "nationality": "", "share": None}]
+        form = FoundersForm(formdata=None, data={"founders": rows})
+        return render_template(template, application=application, form=form, step="founders")
+    form = FoundersForm()
+    action = request.form.get("action", "save")
+    if action == "add":
+        form.founders.append_entry()
+        form.fill_choices()
+        return render_template(template, application=application, form=form, step="founders")
+    if action.startswith("remove-"):
+        index = int(action.split("-", 1)[1]) if action.split("-", 1)[1].isdigit() else -1
+        if 0 <= index < len(form.founders.entries) and len(form.founders.entries) > 1:
+            del form.founders.entries[index]
+    valid = form.validate()
+    if valid:
+        app_service.set_founders(application, form.rows())
+        db.session.flush()
+    else:
+        app_service.remember_step(application, "founders")
+    problems = app_service.step_problems(application, "founders") if valid else []
+    share_error = next((p.message for p in problems if p.field == "founders"), None)
+    if action.startswith("remove-"):
+        db.session.commit()
+        if valid:
+            flash(_("Founder removed."), "success")
+            return redirect(step_url(application, "founders"))
+        return render_template(template, application=application, form=form, step="founders"), 422
+    if action == "next" and share_error:
+        form.form_errors.append(share_error)
+    return _after_save(application, "founders", problems, form, template)
+
+
+def _documents_step(application):
+    form = DocumentForm()
+    if request.method == "POST" and request.form.get("action") in ("next", "back"):
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        target = _neighbour("documents", 1 if request.form["action"] == "next" else -1)
+        app_service.remember_step(application, target)
+        db.session.commit()
+        return redirect(step_url(application, target))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                upload = form.file.data
+                doc_service.add_document(
+                    application, upload.stream, upload.filename, form.doc_type.data, current_user
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                getattr(form, exc.field or "file").errors.append(exc.message)
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("Document uploaded."), "success")
+                return redirect(step_url(application, "documents"))
+        else:
+            status = 422
+    problems = app_service.step_problems(application, "documents")
+    return (
+        render_template(
+            "apply/step_documents.html",
+            application=application,
+            form=form,
+            step="documents",
+            problems=problems,
+            nav_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/<int:application_id>/documents/<int:document_id>/delete")
+@investor_required
+def delete_document(application_id: int, document_id: int):
+    application = get_application(application_id, edit=True)
+    document = get_document(document_id)
+    if document.application_id != application.id or not EmptyForm().validate_on_submit():
+        abort(404)
+    doc_service.delete_document(document)
+    db.session.commit()
+    flash(_("Document removed."), "success")
+    return redirect(step_url(application, "documents"))
+
+
+def _review_step(application):
+    form = SubmitForm()
+    problems = app_service.submission_problems(application)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and not problems:
+            try:
+                app_service.submit(application, current_user)
+            except (DomainError, lifecycle.IllegalMove) as exc:
+                db.session.rollback()
+                flash(getattr(exc, "message", str(exc)), "error")
+                status = 422
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Your application is submitted. We will write to you at %(email)s when "
+                        "a reviewer has decided.",
+                        email=current_user.email,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("apply.detail", application_id=application.id, submitted=1))
+        else:
+            status = 422
+    return (
+        render_template(
+            "apply/step_review.html",
+            application=application,
+            form=form,
+            step="review",
+            problems=problems,
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:application_id>")
+@login_required
+def detail(application_id: int):
+    application = get_application(application_id)
+    return render_template(
+        "apply/detail.html",
+        application=application,
+        withdraw_form=WithdrawForm(),
+        can_withdraw=lifecycle.find_move(application.status, "withdraw") is not None
+        and application.owner_id == current_user.id,
+        just_submitted=request.args.get("submitted") == "1",
+    )
+
+
+@bp.post("/<int:application_id>/withdraw")
+@investor_required
+def withdraw(application_id: int):
+    application = get_application(application_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        app_service.withdraw(application, current_user, form.comment.data or "")
+    except lifecycle.IllegalMove:
+        db.session.rollback()
+        flash(_("This application can no longer be withdrawn."), "error")
+    else:
+        db.session.commit()
+        flash(_("The application is withdrawn."), "info")
+    return redirect(url_for("apply.detail", application_id=application.id))
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):
+    document = get_document(document_id)
+    path = doc_service.document_path(document)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=request.args.get("download") == "1",
+        download_name=document.original_name,
+        max_age=0,
+    )

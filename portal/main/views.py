@@ -1,0 +1,35 @@
+"""Public pages and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.auth.views import safe_next
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.i18n import LANGUAGES
+from portal.models import Sector, Zone
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    zones = db.session.scalars(
+        db.select(Zone).where(Zone.active).options(selectinload(Zone.sectors)).order_by(Zone.id)
+    ).all()
+    sectors = db.session.scalars(db.select(Sector).where(Sector.active).order_by(Sector.name)).all()
+    return render_template("main/index.html", zones=zones, sectors=sectors)
+
+
+@bp.post("/language")
+def set_language():
+    code = request.form.get("code", "")
+    if EmptyForm().validate_on_submit() and code in LANGUAGES:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

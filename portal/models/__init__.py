@@ -1,0 +1,26 @@
+"""All models, importable from one place."""
+
+from portal.models.accounts import ROLES, User, UserSession
+from portal.models.applications import Application, ApplicationEvent, Document, Founder
+from portal.models.messages import AuditEntry, OutgoingEmail
+from portal.models.reference import Baseline, RejectionReason, Sector, Zone, zone_sectors
+from portal.models.registry import Registration, RegistrationCounter
+
+__all__ = [
+    "ROLES",
+    "Application",
+    "ApplicationEvent",
+    "AuditEntry",
+    "Baseline",
+    "Document",
+    "Founder",
+    "OutgoingEmail",
+    "Registration",
+    "RegistrationCounter",
+    "RejectionReason",
+    "Sector",
+    "User",
+    "UserSession",
+    "Zone",
+    "zone_sectors",
+]

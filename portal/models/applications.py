@@ -1,0 +1,134 @@
+"""An investor's application to register a company, its founders, documents and events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.accounts import User
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.reference import RejectionReason, Sector, Zone
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_status_submitted", "status", "submitted_at"),
+        Index("ix_applications_owner", "owner_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # The last step the investor saved, so a draft resumes where they stopped.
+    current_step: Mapped[str] = mapped_column(String(20), default="company")
+
+    # Company
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    legal_form: Mapped[str] = mapped_column(String(20), default="")
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id"))
+    activity_code: Mapped[str] = mapped_column(String(16), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+
+    # Investment
+    investment_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    investment_currency: Mapped[str] = mapped_column(String(3), default="")
+    planned_jobs: Mapped[int | None]
+
+    # Director and contact
+    director_name: Mapped[str] = mapped_column(String(200), default="")
+    director_nationality: Mapped[str] = mapped_column(String(2), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Review
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    zone: Mapped[Zone | None] = relationship()
+    sector: Mapped[Sector | None] = relationship()
+    founders: Mapped[list[Founder]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Founder.position"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Document.id"
+    )
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        back_populates="application", order_by="ApplicationEvent.id"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.company_name or f"#{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Application {self.id} {self.status}>"
+
+
+class Founder(db.Model):
+    __tablename__ = "founders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(10), default="natural")  # natural | legal
+    name: Mapped[str] = mapped_column(String(200))
+    nationality: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2
+    share: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+    application: Mapped[Application] = relationship(back_populates="founders")
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    doc_type: Mapped[str] = mapped_column(String(20))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class ApplicationEvent(db.Model):
+    """One step in an application's life: never edited, never deleted."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reason_id: Mapped[int | None] = mapped_column(ForeignKey("rejection_reasons.id"))
+
+    application: Mapped[Application] = relationship(back_populates="events")
+    actor: Mapped[User] = relationship()
+    reason: Mapped[RejectionReason | None] = relationship()

@@ -1,0 +1,215 @@
+"""Accounts: sign-up, confirmation, sessions, password changes and resets."""
+
+from __future__ import annotations
+
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from portal.extensions import db
+from portal.models import ROLES, User, UserSession
+from portal.models.base import utcnow
+from portal.services import DomainError
+from portal.services.mail import queue_email
+from portal.services.passwords import check_password_policy, hash_password, verify_password
+
+CONFIRM_SALT = "confirm-email"
+RESET_SALT = "reset-password"
+
+
+def normalize_email(email: str, check_deliverability: bool = False) -> str:
+    try:
+        info = validate_email(email.strip(), check_deliverability=check_deliverability)
+    except EmailNotValidError as exc:
+        raise DomainError(str(exc), field="email") from exc
+    return info.normalized.lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: str = "investor",
+    full_name: str = "",
+    confirmed: bool = False,
+    locale: str | None = None,
+) -> User:
+    """A new account (the caller commits). Refuses a taken e-mail or a weak password."""
+    if role not in ROLES:
+        raise DomainError(_("Unknown role."), field="role")
+    email = normalize_email(email)
+    if find_user_by_email(email):
+        raise DomainError(_("An account with this e-mail already exists."), field="email")
+    check_password_policy(password, email)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        full_name=full_name.strip(),
+        locale=locale,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so response times do not reveal accounts.
+        verify_password(_dummy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    if "hash" not in _DUMMY:
+        _DUMMY["hash"] = hash_password(secrets.token_hex(16))
+    return _DUMMY["hash"]
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def start_session(user: User, user_agent: str = "") -> UserSession:
+    """A new server-side session for a login; its token is what the cookie carries."""
+    session = UserSession(token=secrets.token_urlsafe(32), user=user, user_agent=user_agent[:255])
+    db.session.add(session)
+    user.current_session_token = session.token
+    return session
+
+
+def load_session_user(token: str) -> User | None:
+    """The user of a live session, or None when the session was revoked or never existed."""
+    row = db.session.scalar(
+        db.select(UserSession)
+        .where(UserSession.token == token, UserSession.revoked_at.is_(None))
+        .join(UserSession.user)
+    )
+    if row is None or not row.user.active:
+        return None
+    row.user.current_session_token = token
+    return row.user
+
+
+def end_session(token: str | None) -> None:
+    if not token:
+        return
+    row = db.session.scalar(db.select(UserSession).where(UserSession.token == token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def end_all_sessions(user: User, except_token: str | None = None) -> int:
+    rows = db.session.scalars(
+        db.select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+        )
+    ).all()
+    now = utcnow()
+    count = 0
+    for row in rows:
+        if row.token != except_token:
+            row.revoked_at = now
+            count += 1
+    return count
+
+
+# --- signed links ---------------------------------------------------------------------------
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def make_confirm_token(user: User) -> str:
+    return _serializer(CONFIRM_SALT).dumps({"uid": user.id, "email": user.email})
+
+
+def make_reset_token(user: User) -> str:
+    # The password hash's tail makes the link single-use: once the password changes, it is void.
+    return _serializer(RESET_SALT).dumps({"uid": user.id, "pw": user.password_hash[-16:]})
+
+
+def _load_token(token: str, salt: str, max_age: int) -> dict:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise DomainError(_("This link has expired. Ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise DomainError(_("This link is not valid.")) from exc
+    if not isinstance(data, dict) or "uid" not in data:
+        raise DomainError(_("This link is not valid."))
+    return data
+
+
+def confirm_email(token: str) -> User:
+    data = _load_token(token, CONFIRM_SALT, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data["uid"])
+    if user is None or user.email != data.get("email"):
+        raise DomainError(_("This link is not valid."))
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def user_for_reset_token(token: str) -> User:
+    data = _load_token(token, RESET_SALT, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data["uid"])
+    if user is None or user.password_hash[-16:] != data.get("pw"):
+        raise DomainError(_("This link has already been used or is no longer valid."))
+    return user
+
+
+def set_password(user: User, new_password: str, keep_token: str | None = None) -> None:
+    """Set a new password and end every other session of the user."""
+    check_password_policy(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user, except_token=keep_token)
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise DomainError(_("The current password is not right."), field="current_password")
+    set_password(user, new_password, keep_token=user.current_session_token)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    set_password(user, new_password)
+    # Following the link proves the address is the user's.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+# --- mail ------------------------------------------------------------------------------------
+
+
+def send_confirmation(user: User) -> None:
+    link = url_for("auth.confirm", token=make_confirm_token(user), _external=True)
+    queue_email(
+        user.email,
+        _("Confirm your e-mail address for Khorgos Gateway"),
+        "confirm",
+        user=user,
+        link=link,
+    )
+
+
+def send_reset(user: User) -> None:
+    link = url_for("auth.reset", token=make_reset_token(user), _external=True)
+    queue_email(user.email, _("Reset your Khorgos Gateway password"), "reset", user=user, link=link)

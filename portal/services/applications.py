@@ -1,0 +1,269 @@
+"""The application: drafting step by step, what a complete one needs, and its status moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal import lifecycle
+from portal.extensions import db
+from portal.models import (
+    Application,
+    ApplicationEvent,
+    Founder,
+    RejectionReason,
+    Sector,
+    User,
+    Zone,
+)
+from portal.models.base import utcnow
+from portal.services import DomainError
+
+STEPS = ("company", "investment", "founders", "documents", "review")
+STEP_LABELS = {
+    "company": _l("Company"),
+    "investment": _l("Investment"),
+    "founders": _l("Founders"),
+    "documents": _l("Documents"),
+    "review": _l("Review and submit"),
+}
+
+LEGAL_FORMS = {
+    "llp": _l("Limited liability partnership (LLP)"),
+    "jsc": _l("Joint-stock company (JSC)"),
+    "branch": _l("Branch of a foreign company"),
+    "rep_office": _l("Representative office"),
+    "sole": _l("Individual entrepreneur"),
+}
+CURRENCIES = ("KZT", "CNY", "USD", "EUR", "RUB")
+FOUNDER_KINDS = {"natural": _l("Natural person"), "legal": _l("Legal entity")}
+DOCUMENT_TYPES = {
+    "passport": _l("Founder's passport or registration extract"),
+    "charter": _l("Charter"),
+    "business_plan": _l("Business plan"),
+    "other": _l("Other"),
+}
+REQUIRED_DOCUMENTS = ("passport", "charter")
+
+# Fields an investor may set on each step, and which of them a complete application needs.
+STEP_FIELDS = {
+    "company": (
+        "company_name",
+        "legal_form",
+        "zone_id",
+        "sector_id",
+        "activity_code",
+        "address",
+        "director_name",
+        "director_nationality",
+        "contact_email",
+        "contact_phone",
+    ),
+    "investment": ("investment_amount", "investment_currency", "planned_jobs"),
+}
+OPTIONAL_FIELDS = frozenset({"contact_phone"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    step: str
+    field: str | None
+    message: str
+
+
+def step_index(step: str) -> int:
+    return STEPS.index(step)
+
+
+def create_draft(owner: User) -> Application:
+    application = Application(owner=owner, status=lifecycle.DRAFT, contact_email=owner.email)
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def ensure_editable(application: Application) -> None:
+    if not lifecycle.is_editable(application):
+        raise DomainError(_("This application can no longer be changed."))
+
+
+def update_fields(application: Application, step: str, values: dict) -> None:
+    """Store the given fields of a step on the draft (only the step's own fields)."""
+    ensure_editable(application)
+    allowed = STEP_FIELDS[step]
+    columns = Application.__table__.c
+    for name, value in values.items():
+        if name not in allowed:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        elif value is None and columns[name].type.python_type is str:
+            value = ""  # text columns hold "" for "not given yet"
+        setattr(application, name, value)
+    remember_step(application, step)
+
+
+def remember_step(application: Application, step: str) -> None:
+    if step in STEPS:
+        application.current_step = step
+    application.updated_at = utcnow()
+
+
+def check_eligibility(zone: Zone | None, sector: Sector | None) -> None:
+    if zone is not None and sector is not None and not zone.admits(sector):
+        raise DomainError(
+            _(
+                "The %(zone)s zone does not admit the %(sector)s sector. Choose another "
+                "sector or another zone.",
+                zone=zone.code,
+                sector=sector.name,
+            ),
+            field="sector_id",
+        )
+
+
+def check_shares(shares: list[Decimal]) -> None:
+    if not shares:
+        raise DomainError(_("Add at least one founder."), field="founders")
+    total = sum(shares, Decimal(0))
+    if total != Decimal(100):
+        raise DomainError(
+            _(
+                "The founders' shares add up to %(total)s%%; they must add up to exactly 100%%.",
+                total=f"{total.normalize():f}",
+            ),
+            field="founders",
+        )
+
+
+def set_founders(application: Application, rows: list[dict]) -> None:
+    """Replace the founders with `rows` (dicts of kind, name, nationality, share)."""
+    ensure_editable(application)
+    application.founders.clear()
+    db.session.flush()
+    for position, row in enumerate(rows):
+        application.founders.append(
+            Founder(
+                position=position,
+                kind=row["kind"],
+                name=row["name"].strip(),
+                nationality=row["nationality"],
+                share=Decimal(row["share"]),
+            )
+        )
+    remember_step(application, "founders")
+
+
+def step_problems(application: Application, step: str) -> list[Problem]:
+    """What the step still lacks for the application to be complete."""
+    problems: list[Problem] = []
+    if step in STEP_FIELDS:
+        for name in STEP_FIELDS[step]:
+            value = getattr(application, name)
+            if name not in OPTIONAL_FIELDS and (value is None or value == ""):
+                problems.append(Problem(step, name, _("This field is required.")))
+    if step == "company":
+        if application.zone is not None and not application.zone.active:
+            problems.append(Problem(step, "zone_id", _("This zone no longer takes applications.")))
+        try:
+            check_eligibility(application.zone, application.sector)
+        except DomainError as exc:
+            problems.append(Problem(step, exc.field, exc.message))
+    elif step == "investment":
+        amount = application.investment_amount
+        if amount is not None and amount <= 0:
+            problems.append(Problem(step, "investment_amount", _("Enter an amount above zero.")))
+    elif step == "founders":
+        try:
+            check_shares([f.share for f in application.founders])
+        except DomainError as exc:
+            problems.append(Problem(step, exc.field, exc.message))
+    elif step == "documents":
+        present = {d.doc_type for d in application.documents}
+        for doc_type in REQUIRED_DOCUMENTS:
+            if doc_type not in present:
+                problems.append(
+                    Problem(
+                        step,
+                        "documents",
+                        _(
+                            "Upload a document of the type: %(type)s.",
+                            type=DOCUMENT_TYPES[doc_type],
+                        ),
+                    )
+                )
+    return problems
+
+
+def submission_problems(application: Application) -> list[Problem]:
+    return [p for step in STEPS[:-1] for p in step_problems(application, step)]
+
+
+# --- status moves -----------------------------------------------------------------------------
+
+
+def lock(application: Application) -> Application:
+    """Re-read the application under a row lock (FOR UPDATE on PostgreSQL) before a move."""
+    return db.session.scalars(
+        db.select(Application)
+        .where(Application.id == application.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def transition(
+    application: Application,
+    action: str,
+    actor: User,
+    comment: str = "",
+    reason: RejectionReason | None = None,
+) -> ApplicationEvent:
+    """Make a lifecycle move and record it as an event (the caller commits)."""
+    application = lock(application)
+    move = lifecycle.check_move(application, action, actor)
+    event = ApplicationEvent(
+        application=application,
+        actor=actor,
+        action=action,
+        from_status=application.status,
+        to_status=move.target,
+        comment=comment.strip(),
+        reason=reason,
+    )
+    db.session.add(event)
+    application.status = move.target
+    now = utcnow()
+    if move.target == lifecycle.SUBMITTED:
+        application.submitted_at = now
+    elif move.target in lifecycle.DECIDED:
+        application.decided_at = now
+    return event
+
+
+def submit(application: Application, actor: User) -> ApplicationEvent:
+    """Check everything once more and submit (or resubmit after a request for information)."""
+    if not actor.is_confirmed:
+        raise DomainError(_("Confirm your e-mail address before submitting."))
+    problems = submission_problems(application)
+    if problems:
+        raise DomainError(_("The application is not complete yet."))
+    action = "resubmit" if application.status == lifecycle.INFO_REQUESTED else "submit"
+    return transition(application, action, actor)
+
+
+def withdraw(application: Application, actor: User, comment: str = "") -> ApplicationEvent:
+    return transition(application, "withdraw", actor, comment)
+
+
+def applications_of(user: User) -> list[Application]:
+    return list(
+        db.session.scalars(
+            db.select(Application)
+            .where(Application.owner_id == user.id)
+            .order_by(Application.updated_at.desc())
+        )
+    )

@@ -1,0 +1,40 @@
+"""Template helpers: labels, country names, dates and money in the page's language."""
+
+from __future__ import annotations
+
+from babel.numbers import format_currency
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import get_locale as babel_locale
+
+from portal import i18n, lifecycle
+from portal.services import applications as app_service
+
+
+def money(amount, currency: str) -> str:
+    if amount is None:
+        return ""
+    return format_currency(amount, currency or "USD", locale=babel_locale())
+
+
+def register(app: Flask) -> None:
+    env = app.jinja_env
+    env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
+    env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+    env.filters["country"] = i18n.country_name
+    env.filters["status_label"] = lambda s: lifecycle.STATE_LABELS.get(s, s)
+    # Globals, so that macros imported without context see them too.
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES,
+        money=money,
+        STEP_LABELS=app_service.STEP_LABELS,
+        STEPS=app_service.STEPS,
+        DOCUMENT_TYPES=app_service.DOCUMENT_TYPES,
+        LEGAL_FORMS=app_service.LEGAL_FORMS,
+        FOUNDER_KINDS=app_service.FOUNDER_KINDS,
+    )
+
+    @app.context_processor
+    def locale_context():
+        return {"current_locale": str(babel_locale())}

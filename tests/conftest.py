@@ -1,0 +1,205 @@
+"""Fixtures: an app on a freshly migrated database (SQLite, or PostgreSQL via DATABASE_URL),
+a client, logged-in users, and the reference data of PRODUCT.md."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from portal import create_app
+from portal.extensions import db
+from portal.services.reference import seed_reference
+from tests import factories
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith("postgres")
+PASSWORD = factories.PASSWORD
+
+
+def _test_config(tmp_path, database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 64,
+        "MAIL_SERVER": "",
+        "MAIL_DELIVERY": "inline",
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory) -> str:
+    """One database for the run, migrated from empty: the migrations are tested too."""
+    if ON_POSTGRES:
+        engine = create_engine(DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        uri = engine.url.render_as_string(hide_password=False)
+    else:
+        uri = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    app = create_app(_test_config(tmp_path_factory.mktemp("migrate"), uri))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return uri
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if ON_POSTGRES:
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The test itself runs inside an app context (to use the database freely); without this,
+    requests would share the test's `g` and database session, hiding per-request behaviour
+    (the logged-in user, the locale). After each request the test's session is expired, so
+    the test reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(database_uri, tmp_path):
+    app = create_app(_test_config(tmp_path, database_uri))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _empty_tables()
+        seed_reference()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(app, database_uri, tmp_path):
+    """Another app on the same database, with some settings changed (CSRF on, limits on...)."""
+    made = []
+
+    def make(**overrides):
+        config = _test_config(tmp_path, database_uri)
+        config.update(overrides)
+        other = create_app(config)
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_email, password: str = PASSWORD, remember: bool = False, **kw):
+        email = getattr(user_or_email, "email", user_or_email)
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data, **kw)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def investor(app):
+    return factories.UserFactory(role="investor")
+
+
+@pytest.fixture
+def other_investor(app):
+    return factories.UserFactory(role="investor")
+
+
+@pytest.fixture
+def reviewer(app):
+    return factories.UserFactory(role="reviewer")
+
+
+@pytest.fixture
+def admin(app):
+    return factories.UserFactory(role="admin")
+
+
+@pytest.fixture
+def investor_client(client, auth, investor):
+    auth.login(investor)
+    return client
+
+
+@pytest.fixture
+def outbox(app):
+    """Reads the .eml files written to instance/outbox (here, a temporary folder)."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    class Outbox:
+        def messages(self):
+            folder = Path(app.config["MAIL_OUTBOX_DIR"])
+            if not folder.exists():
+                return []
+            return [
+                message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in sorted(folder.glob("*.eml"))
+            ]
+
+        def last_link(self, path_part: str) -> str:
+            for message in reversed(self.messages()):
+                body = message.get_body(("plain",)).get_content()
+                for url in re.findall(r"https?://\S+", body):
+                    if path_part in url:
+                        return url
+            raise AssertionError(f"no link with {path_part!r} in the outbox")
+
+    return Outbox()
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
+
+
+def table_names() -> list[str]:
+    return inspect(db.engine).get_table_names()

@@ -1,0 +1,101 @@
+"""Factories for test objects (factory-boy), built through the models and services."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from portal import lifecycle
+from portal.extensions import db
+from portal.models import Application, Founder, Sector, User, Zone
+from portal.models.base import utcnow
+from portal.services.documents import add_document
+from portal.services.passwords import hash_password
+
+PASSWORD = "correct horse battery staple"
+
+# Smallest files that are what they say they are (filetype reads their magic bytes).
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+
+
+def zone(code: str = "KEG-IND") -> Zone:
+    return db.session.scalar(db.select(Zone).where(Zone.code == code))
+
+
+def sector(code: str = "textiles") -> Sector:
+    return db.session.scalar(db.select(Sector).where(Sector.code == code))
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    full_name = factory.Faker("name")
+    role = "investor"
+    active = True
+    email_confirmed_at = factory.LazyFunction(utcnow)
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+
+
+class ApplicationFactory(BaseFactory):
+    """A draft with the company and investment steps filled in."""
+
+    class Meta:
+        model = Application
+
+    owner = factory.SubFactory(UserFactory)
+    status = lifecycle.DRAFT
+    company_name = factory.Sequence(lambda n: f"Silk Road Trading {n} LLP")
+    legal_form = "llp"
+    zone = factory.LazyFunction(zone)
+    sector = factory.LazyFunction(sector)
+    activity_code = "13.92.0"
+    address = "Industrial zone, plot 7"
+    director_name = "Aruzhan Bekova"
+    director_nationality = "KZ"
+    contact_email = factory.LazyAttribute(lambda o: o.owner.email)
+    contact_phone = "+7 727 000 00 00"
+    investment_amount = Decimal("1500000.00")
+    investment_currency = "USD"
+    planned_jobs = 40
+
+
+def complete_application(owner: User | None = None, **kwargs) -> Application:
+    """A draft that passes every check: founders adding up to 100 and the required documents."""
+    application = ApplicationFactory(owner=owner or UserFactory(), **kwargs)
+    application.founders = [
+        Founder(
+            position=0, kind="natural", name="Aruzhan Bekova", nationality="KZ", share=Decimal("60")
+        ),
+        Founder(
+            position=1,
+            kind="legal",
+            name="Xinjiang Textile Co.",
+            nationality="CN",
+            share=Decimal("40"),
+        ),
+    ]
+    for doc_type in ("passport", "charter"):
+        add_document(
+            application, io.BytesIO(PDF_BYTES), f"{doc_type}.pdf", doc_type, application.owner
+        )
+    db.session.commit()
+    return application

@@ -1,0 +1,266 @@
+"""Accounts: sign-up, confirmation, login, logout, passwords, sessions that really end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from portal.extensions import db
+from portal.models import User, UserSession
+from portal.models.base import utcnow
+from portal.services import accounts as accounts_service
+from tests.conftest import PASSWORD
+from tests.factories import UserFactory
+
+
+def signup(client, email="new@example.com", password="a long and unusual phrase", **extra):
+    data = {
+        "full_name": "Nurlan Abenov",
+        "email": email,
+        "password": password,
+        "password_confirm": extra.pop("password_confirm", password),
+    }
+    return client.post("/signup", data=data, **extra)
+
+
+def test_signup_creates_an_unconfirmed_investor_signed_in_and_mails_a_link(client, outbox):
+    response = signup(client)
+    assert response.status_code == 302
+    user = db.session.scalar(db.select(User).where(User.email == "new@example.com"))
+    assert user.role == "investor"
+    assert not user.is_confirmed
+    assert user.password_hash.startswith("$argon2id$")
+    messages = outbox.messages()
+    assert len(messages) == 1
+    assert messages[0]["To"] == "new@example.com"
+    assert "/confirm/" in outbox.last_link("/confirm/")
+    assert client.get("/applications/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short1", "at least 8"),
+        ("password123", "too common"),
+        ("qwertyuiop", "too common"),
+        ("aaaaaaaaaaaa", "too common"),
+    ],
+)
+def test_signup_refuses_weak_passwords_next_to_the_field(client, password, message):
+    response = signup(client, password=password)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html
+    assert 'id="password-error"' in html
+    assert 'value="new@example.com"' in html  # what was typed stays
+    assert db.session.scalar(db.select(User).where(User.email == "new@example.com")) is None
+
+
+def test_signup_accepts_a_long_passphrase_with_any_characters(client):
+    response = signup(client, password="Қорғас шекарасы 2026 🚂")
+    assert response.status_code == 302
+
+
+def test_signup_refuses_a_taken_email_and_a_bad_one(client, investor):
+    html = signup(client, email=investor.email.upper()).get_data(as_text=True)
+    assert "already exists" in html
+    html = signup(client, email="not-an-address").get_data(as_text=True)
+    assert 'id="email-error"' in html
+
+
+def test_signup_refuses_mismatched_passwords(client):
+    html = signup(client, password_confirm="something else entirely").get_data(as_text=True)
+    assert "The passwords differ." in html
+
+
+def test_confirmation_link_confirms_the_email(client, outbox):
+    signup(client)
+    link = outbox.last_link("/confirm/")
+    response = client.get(link.split("localhost", 1)[1])
+    assert response.status_code == 302
+    user = db.session.scalar(db.select(User).where(User.email == "new@example.com"))
+    assert user.is_confirmed
+
+
+def test_forged_confirmation_link_is_refused(client, outbox):
+    signup(client)
+    path = outbox.last_link("/confirm/").split("localhost", 1)[1]
+    response = client.get(path[:-3] + "xyz")
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+    user = db.session.scalar(db.select(User).where(User.email == "new@example.com"))
+    assert not user.is_confirmed
+
+
+def test_expired_confirmation_link_is_refused(client, outbox):
+    signup(client)
+    path = outbox.last_link("/confirm/").split("localhost", 1)[1]
+    with time_machine.travel(utcnow() + timedelta(hours=49)):
+        response = client.get(path)
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_login_with_right_and_wrong_password(client, auth, investor):
+    response = auth.login(investor, "wrong password here")
+    assert response.status_code == 200
+    assert "The e-mail or the password is not right." in response.get_data(as_text=True)
+    assert auth.login(investor).status_code == 302
+    assert client.get("/applications/").status_code == 200
+
+
+def test_inactive_account_cannot_log_in(client, auth):
+    user = UserFactory(active=False)
+    assert auth.login(user).status_code == 200
+    assert client.get("/applications/").status_code == 302
+
+
+def test_login_starts_a_new_session(client, auth, investor):
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    auth.login(investor)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        token = session["_user_id"]
+    row = db.session.scalar(db.select(UserSession).where(UserSession.token == token))
+    assert row.user_id == investor.id
+
+
+def test_session_cookie_replayed_after_logout_is_useless(app, client, auth, investor):
+    auth.login(investor)
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    auth.logout()
+    assert client.get("/applications/").status_code == 302
+    # Replay the old cookie in a fresh client.
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(stolen)
+    response = thief.get("/applications/")
+    assert response.status_code == 302
+    assert "/login" in response.location
+
+
+def test_remember_me_cookie_is_revoked_by_logout(app, client, auth, investor):
+    auth.login(investor, remember=True)
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remember.value)
+    assert thief.get("/applications/").status_code == 302
+
+
+def test_remember_me_keeps_a_live_session_across_browser_restarts(app, client, auth, investor):
+    auth.login(investor, remember=True)
+    remember = client.get_cookie("remember_token")
+    restarted = app.test_client()
+    restarted.set_cookie("remember_token", remember.value)
+    assert restarted.get("/applications/").status_code == 200
+
+
+def test_password_change_ends_the_other_sessions_but_not_this_one(app, auth, investor):
+    laptop = app.test_client()
+    phone = app.test_client()
+    laptop.post("/login", data={"email": investor.email, "password": PASSWORD})
+    phone.post("/login", data={"email": investor.email, "password": PASSWORD})
+    response = laptop.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a brand new long phrase",
+            "password_confirm": "a brand new long phrase",
+        },
+    )
+    assert response.status_code == 302
+    assert laptop.get("/applications/").status_code == 200
+    assert phone.get("/applications/").status_code == 302
+
+
+def test_password_change_needs_the_current_password(investor_client):
+    response = investor_client.post(
+        "/account/password",
+        data={
+            "current_password": "not it at all",
+            "password": "a brand new long phrase",
+            "password_confirm": "a brand new long phrase",
+        },
+    )
+    assert "The current password is not right." in response.get_data(as_text=True)
+
+
+def test_forgot_password_mails_a_single_use_link(app, client, investor, outbox):
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": investor.email, "password": PASSWORD})
+    response = client.post("/forgot", data={"email": investor.email})
+    assert response.status_code == 302
+    path = outbox.last_link("/reset/").split("localhost", 1)[1]
+    new = "the river flows east to Almaty"
+    response = client.post(path, data={"password": new, "password_confirm": new})
+    assert response.status_code == 302
+    assert client.post("/login", data={"email": investor.email, "password": new}).status_code == 302
+    # The other device's session ended with the reset.
+    assert other_device.get("/applications/").status_code == 302
+    # The link works once.
+    again = client.get(path)
+    assert again.status_code == 400
+    assert "already been used" in again.get_data(as_text=True)
+
+
+def test_forgot_password_does_not_reveal_whether_an_account_exists(client, investor, outbox):
+    known = client.post("/forgot", data={"email": investor.email}, follow_redirects=True)
+    unknown = client.post("/forgot", data={"email": "nobody@example.com"}, follow_redirects=True)
+    assert "If an account exists" in known.get_data(as_text=True)
+    assert "If an account exists" in unknown.get_data(as_text=True)
+    assert len(outbox.messages()) == 1
+
+
+def test_expired_and_forged_reset_links_are_refused(client, investor):
+    token = accounts_service.make_reset_token(investor)
+    assert client.get(f"/reset/{token}x").status_code == 400
+    with time_machine.travel(utcnow() + timedelta(hours=2)):
+        response = client.get(f"/reset/{token}")
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://elsewhere.example/",
+        "//elsewhere.example/path",
+        "http:elsewhere.example",
+        "/\\elsewhere.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_never_follows_next_off_this_site(client, investor, target):
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": investor.email, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert "elsewhere" not in response.location
+    assert response.location.startswith("/")
+
+
+def test_login_follows_next_on_this_site(client, investor):
+    response = client.post(
+        "/login",
+        query_string={"next": "/account"},
+        data={"email": investor.email, "password": PASSWORD},
+    )
+    assert response.location == "/account"
+
+
+def test_logins_are_throttled(make_app, investor):
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    statuses = [
+        client.post("/login", data={"email": investor.email, "password": "wrong guess"}).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [200] * 10
+    assert statuses[-1] == 429

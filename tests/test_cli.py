@@ -1,0 +1,71 @@
+"""Operator commands."""
+
+from __future__ import annotations
+
+from portal.extensions import db
+from portal.models import Baseline, Sector, User, Zone
+from portal.services.passwords import verify_password
+
+
+def test_users_create_with_password(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "Ops@Example.com",
+            "--role",
+            "reviewer",
+            "--password",
+            "steppe wind at dawn",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User).where(User.email == "ops@example.com"))
+    assert user.role == "reviewer"
+    assert user.is_confirmed
+    assert verify_password(user.password_hash, "steppe wind at dawn")
+
+
+def test_users_create_prompts_for_the_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "admin2@example.com", "--role", "admin"],
+        input="steppe wind at dawn\nsteppe wind at dawn\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        db.session.scalar(db.select(User).where(User.email == "admin2@example.com")).role == "admin"
+    )
+
+
+def test_users_create_refuses_a_weak_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "x@example.com", "--password", "password"]
+    )
+    assert result.exit_code != 0
+    assert "too common" in result.output
+
+
+def test_seed_and_demo_run_twice_without_duplicates(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        assert runner.invoke(args=["seed"]).exit_code == 0
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+    assert "investor@khorgos-gateway.example" in result.output
+    assert db.session.scalar(db.select(db.func.count(Zone.id))) == 4
+    assert db.session.scalar(db.select(db.func.count(Sector.id))) == 9
+    assert {(b.year, b.registrations) for b in db.session.scalars(db.select(Baseline))} == {
+        (2016, 2406),
+        (2017, 7300),
+    }
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 3
+
+
+def test_seeded_eligibility_matches_the_product(app):
+    zones = {z.code: {s.code for s in z.sectors} for z in db.session.scalars(db.select(Zone))}
+    assert set(zones) == {"ICBC", "KEG-IND", "KEG-LOG", "LYG"}
+    assert "logistics" in zones["KEG-LOG"]
+    assert "pharma" not in zones["KEG-LOG"]
+    tz = {z.code: z.timezone for z in db.session.scalars(db.select(Zone))}
+    assert tz["LYG"] == "Asia/Shanghai"
+    assert tz["ICBC"] == "Asia/Almaty"

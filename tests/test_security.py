@@ -1,0 +1,61 @@
+"""Security behaviour: CSRF, headers, error pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Application
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+def test_a_post_without_csrf_token_is_refused(csrf_app, investor):
+    client = csrf_app.test_client()
+    response = client.post("/login", data={"email": investor.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_a_post_with_the_csrf_token_works(csrf_app, investor):
+    import re
+
+    client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login", data={"email": investor.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    count = db.session.scalar(db.select(db.func.count(Application.id)))
+    response = client.post("/applications/new")
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count(Application.id))) == count
+
+
+def test_security_headers_forbid_inline_code_and_framing(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_scripts_or_styles(client, investor):
+    client.post("/login", data={"email": investor.email, "password": PASSWORD})
+    for path in ("/", "/applications/", "/account", "/login"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>" not in html
+        assert " style=" not in html
+
+
+@pytest.mark.parametrize(("path", "code"), [("/no-such-page", 404), ("/logout", 405)])
+def test_error_pages_use_the_site_layout(client, path, code):
+    response = client.get(path)
+    assert response.status_code == code
+    assert "Khorgos Gateway" in response.get_data(as_text=True)
