@@ -17,13 +17,13 @@ install: $(VENV)/.installed translations
 
 # Compiled catalogs (.mo) are built from the committed .po files, never committed themselves.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 # After changing user-visible strings: refresh the template and merge it into each language.
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project "Khorgos Gateway" -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 migrate: install
 	$(FLASK) db upgrade
