@@ -21,7 +21,7 @@ translations: $(VENV)/.installed
 
 # After changing user-visible strings: refresh the template and merge it into each language.
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
 		--project "Khorgos Gateway" -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
