@@ -88,10 +88,12 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.errors import register_error_pages
     from portal.main.views import bp as main_bp
+    from portal.registry.views import bp as registry_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(apply_bp)
+    app.register_blueprint(registry_bp)
     register_error_pages(app)
 
     from portal import cli, templating
