@@ -8,7 +8,7 @@ has no glyph for switches to Droid Sans Fallback (see portal/fonts/README.md).
 from __future__ import annotations
 
 import io
-from functools import cache
+from functools import cache, partial
 from itertools import groupby
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -159,8 +159,8 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text, style.fontName), style)
 
 
-def _decorate(canvas, doc) -> None:
-    """The frame of the page: a double border, and the portal's name at the foot."""
+def _decorate(number: str, canvas, doc) -> None:
+    """The frame of every page: a double border, and the number and page at the foot."""
     width, height = A4
     canvas.saveState()
     canvas.setStrokeColor(BRAND)
@@ -180,7 +180,8 @@ def _decorate(canvas, doc) -> None:
         width / 2,
         18.5 * mm,
         _(
-            "Khorgos Gateway — company registration in the Khorgos zones · page %(page)d",
+            "Khorgos Gateway · certificate of registration %(number)s · page %(page)d",
+            number=number,
             page=doc.page,
         ),
     )
@@ -327,7 +328,8 @@ def render_certificate(registration: Registration) -> bytes:
         Spacer(1, 8 * mm),
         _verification(registration.number, styles, width),
     ]
-    doc.build(story, onFirstPage=_decorate, onLaterPages=_decorate)
+    decorate = partial(_decorate, registration.number)
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
 
 
