@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.i18n import data_text
+
 
 class RegistrySearchForm(FlaskForm):
     class Meta:
@@ -21,9 +23,11 @@ class RegistrySearchForm(FlaskForm):
     def __init__(self, *args, zones=(), sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.zone.choices = [("", _l("All zones"))] + [
-            (z.code, f"{z.code} — {z.name}") for z in zones
+            (z.code, f"{z.code} — {data_text(z.name)}") for z in zones
         ]
-        self.sector.choices = [("", _l("All sectors"))] + [(s.code, s.name) for s in sectors]
+        self.sector.choices = [("", _l("All sectors"))] + [
+            (s.code, data_text(s.name)) for s in sectors
+        ]
 
 
 class VerifyForm(FlaskForm):

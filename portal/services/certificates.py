@@ -297,8 +297,9 @@ def render_certificate(registration: Registration) -> bytes:
     if application.director_nationality:
         director += f" ({i18n.country_name(application.director_nationality)})"
     registered_on = format_date(registration.registered_on, "long")
+    zone_name = i18n.data_text(registration.zone.name)
     story = [
-        _para(registration.zone.name, styles["zone"]),
+        _para(zone_name, styles["zone"]),
         _para(_("Certificate of registration"), styles["title"]),
         _para(_("This certifies that the company"), styles["centre"]),
         _para(registration.company_name, styles["company"]),
@@ -314,8 +315,8 @@ def render_certificate(registration: Registration) -> bytes:
             [
                 (_("Registration number"), registration.number),
                 (_("Date of registration"), registered_on),
-                (_("Zone"), f"{registration.zone.name} ({registration.zone.code})"),
-                (_("Sector"), registration.sector.name),
+                (_("Zone"), f"{zone_name} ({registration.zone.code})"),
+                (_("Sector"), i18n.data_text(registration.sector.name)),
                 (_("Legal form"), legal_form),
                 (_("Director"), director),
             ],
