@@ -9,6 +9,20 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": _l("Administrator")}
 KIND_LABELS = {"year": _l("Reference year"), "target": _l("Target")}
+ACTION_LABELS = {
+    "user.role": _l("Role changed"),
+    "user.activate": _l("User activated"),
+    "user.deactivate": _l("User deactivated"),
+    "zone.create": _l("Zone added"),
+    "zone.update": _l("Zone changed"),
+    "sector.create": _l("Sector added"),
+    "sector.update": _l("Sector changed"),
+    "eligibility.update": _l("Eligibility changed"),
+    "baseline.create": _l("Baseline added"),
+    "baseline.update": _l("Baseline changed"),
+    "reason.create": _l("Rejection reason added"),
+    "reason.update": _l("Rejection reason changed"),
+}
 
 
 class GetForm(FlaskForm):
@@ -77,7 +91,10 @@ class AuditFilterForm(GetForm):
 
     def __init__(self, actions, actors, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [("", _l("All actions")), *((a, a) for a in actions)]
+        self.action.choices = [
+            ("", _l("All actions")),
+            *((a, ACTION_LABELS.get(a, a)) for a in actions),
+        ]
         self.actor.choices = [("", _l("Anyone")), *((str(u.id), u.email) for u in actors)]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import admin_required
 from portal.admin.forms import (
+    ACTION_LABELS,
     KIND_LABELS,
     ROLE_LABELS,
     AuditFilterForm,
@@ -36,7 +37,7 @@ LIST_ARGS = ("q", "role", "page")
 
 @bp.context_processor
 def labels():
-    return {"ROLE_LABELS": ROLE_LABELS, "KIND_LABELS": KIND_LABELS}
+    return {"ROLE_LABELS": ROLE_LABELS, "KIND_LABELS": KIND_LABELS, "ACTION_LABELS": ACTION_LABELS}
 
 
 def _page_number() -> int:
