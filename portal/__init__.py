@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     def load_user(token: str):
         return load_session_user(token)
 
+    from portal.admin.views import bp as admin_bp
     from portal.apply.views import bp as apply_bp
     from portal.auth.views import bp as auth_bp
     from portal.errors import register_error_pages
@@ -94,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(apply_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(admin_bp)
     register_error_pages(app)
 
     from portal import cli, templating

@@ -1,0 +1,116 @@
+"""Administration forms. They parse and check format; the rules are the service's."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": _l("Administrator")}
+KIND_LABELS = {"year": _l("Reference year"), "target": _l("Target")}
+ACTION_LABELS = {
+    "user.role": _l("Role changed"),
+    "user.activate": _l("User activated"),
+    "user.deactivate": _l("User deactivated"),
+    "zone.create": _l("Zone added"),
+    "zone.update": _l("Zone changed"),
+    "sector.create": _l("Sector added"),
+    "sector.update": _l("Sector changed"),
+    "eligibility.update": _l("Eligibility changed"),
+    "baseline.create": _l("Baseline added"),
+    "baseline.update": _l("Baseline changed"),
+    "reason.create": _l("Rejection reason added"),
+    "reason.update": _l("Rejection reason changed"),
+}
+
+
+class GetForm(FlaskForm):
+    """Filters read from the query string: no CSRF token, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+
+class UserFilterForm(GetForm):
+    q = SearchField(_l("E-mail contains"), validators=[Optional(), Length(max=254)])
+    role = SelectField(_l("Role"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", _l("All roles")), *ROLE_LABELS.items()]
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[InputRequired()])
+
+    def __init__(self, user, *args, **kwargs):
+        # One form per row of the users list: its own prefix gives each select its own id.
+        super().__init__(*args, prefix=f"user-{user.id}", **kwargs)
+        self.role.choices = list(ROLE_LABELS.items())
+        self.role.label.text = _l("Role of %(email)s", email=user.email)
+
+
+class ZoneForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
+    active = BooleanField(_l("Active: investors can choose this zone"), default=True)
+
+
+class SectorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    active = BooleanField(_l("Active: investors can choose this sector"), default=True)
+
+
+class BaselineForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=64)])
+    kind = SelectField(_l("Kind"), validators=[InputRequired()])
+    year = IntegerField(_l("Year"), validators=[InputRequired()])
+    registrations = IntegerField(_l("Registrations"), validators=[InputRequired()])
+    days = IntegerField(_l("Days"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = list(KIND_LABELS.items())
+
+
+class ReasonForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    label = StringField(
+        _l("Reason shown to the investor"), validators=[DataRequired(), Length(max=200)]
+    )
+    active = BooleanField(_l("Active: reviewers can choose this reason"), default=True)
+
+
+class AuditFilterForm(GetForm):
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = SelectField(_l("Done by"), validators=[Optional()])
+
+    def __init__(self, actions, actors, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [
+            ("", _l("All actions")),
+            *((a, ACTION_LABELS.get(a, a)) for a in actions),
+        ]
+        self.actor.choices = [("", _l("Anyone")), *((str(u.id), u.email) for u in actors)]
+
+
+def eligibility_form(zones, sectors, admitted: set[tuple[int, int]], formdata=None) -> FlaskForm:
+    """One checkbox per zone and sector, named `z<zone id>_s<sector id>`."""
+
+    class EligibilityForm(FlaskForm):
+        pass
+
+    for zone in zones:
+        for sector in sectors:
+            label = _l("%(zone)s admits %(sector)s", zone=zone.code, sector=sector.name)
+            field = BooleanField(label, default=(zone.id, sector.id) in admitted)
+            setattr(EligibilityForm, pair_name(zone.id, sector.id), field)
+    return EligibilityForm(formdata=formdata)
+
+
+def pair_name(zone_id: int, sector_id: int) -> str:
+    return f"z{zone_id}_s{sector_id}"

@@ -1,0 +1,342 @@
+"""Administration pages: users, zones, sectors, the eligibility matrix, baselines,
+rejection reasons and the audit log. Admins only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.access import admin_required
+from portal.admin.forms import (
+    ACTION_LABELS,
+    KIND_LABELS,
+    ROLE_LABELS,
+    AuditFilterForm,
+    BaselineForm,
+    ReasonForm,
+    RoleForm,
+    SectorForm,
+    UserFilterForm,
+    ZoneForm,
+    eligibility_form,
+    pair_name,
+)
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.models import AuditEntry, Baseline, RejectionReason, Sector, User, Zone
+from portal.services import DomainError
+from portal.services import admin as admin_service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 25
+LIST_ARGS = ("q", "role", "page")
+
+
+@bp.context_processor
+def labels():
+    return {"ROLE_LABELS": ROLE_LABELS, "KIND_LABELS": KIND_LABELS, "ACTION_LABELS": ACTION_LABELS}
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _attach(form, exc: DomainError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+@bp.get("/")
+@admin_required
+def index():
+    return render_template("admin/index.html")
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def _users_page(failed: dict | None = None, status: int = 200):
+    """The users list; `failed` holds a row's form that was refused, with its error."""
+    filters = UserFilterForm(formdata=request.args)
+    filters.validate()
+    stmt = db.select(User).order_by(User.email)
+    if filters.q.data and not filters.q.errors:
+        stmt = stmt.where(User.email.contains(filters.q.data.strip().lower(), autoescape=True))
+    if filters.role.data and not filters.role.errors:
+        stmt = stmt.where(User.role == filters.role.data)
+    pagination = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    failed = failed or {}
+    role_forms = {
+        u.id: failed.get(u.id) or RoleForm(u, formdata=None, data={"role": u.role})
+        for u in pagination.items
+    }
+    args = {k: v for k, v in request.args.items() if k in LIST_ARGS}
+    return (
+        render_template(
+            "admin/users.html",
+            filters=filters,
+            pagination=pagination,
+            role_forms=role_forms,
+            button_form=EmptyForm(),
+            args=args,
+        ),
+        status,
+    )
+
+
+def _back_to_users():
+    return redirect(
+        url_for("admin.users", **{k: v for k, v in request.args.items() if k in LIST_ARGS})
+    )
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    return _users_page()
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def set_user_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm(user)
+    if not form.validate_on_submit():
+        return _users_page({user.id: form}, 422)
+    try:
+        changed = admin_service.set_role(user, form.role.data, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        _attach(form, exc)
+        return _users_page({user.id: form}, 422)
+    db.session.commit()
+    if changed:
+        flash(
+            _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
+            "success",
+        )
+    return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def set_user_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    wanted = request.form.get("active")
+    if not EmptyForm().validate_on_submit() or wanted not in ("0", "1"):
+        abort(400)
+    try:
+        changed = admin_service.set_active(user, wanted == "1", current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_users()
+    db.session.commit()
+    if changed and user.active:
+        flash(_("%(email)s can sign in again.", email=user.email), "success")
+    elif changed:
+        flash(_("%(email)s is deactivated and signed out.", email=user.email), "success")
+    return _back_to_users()
+
+
+# --- reference data: one way to list, create and edit ----------------------------------------
+
+
+def _edit(obj, form_class, fields, create, update, template, list_endpoint, saved):
+    """Validate → save through the service → commit → redirect; refusals next to the field."""
+    form = form_class(obj=obj)
+    status = 200
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in fields}
+        try:
+            if obj is None:
+                obj = create(current_user, **values)
+                changed = True
+            else:
+                changed = update(obj, current_user, **values)
+        except DomainError as exc:
+            db.session.rollback()
+            _attach(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash(saved(obj) if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(list_endpoint))
+    elif form.is_submitted():
+        status = 422
+    return render_template(template, form=form, item=obj), status
+
+
+def _all(model, *order, options=()):
+    return db.session.scalars(db.select(model).options(*options).order_by(*order)).all()
+
+
+@bp.get("/zones")
+@admin_required
+def zones():
+    return render_template("admin/zones.html", zones=_all(Zone, Zone.code))
+
+
+@bp.route("/zones/new", methods=["GET", "POST"], defaults={"zone_id": None})
+@bp.route("/zones/<int:zone_id>", methods=["GET", "POST"])
+@admin_required
+def edit_zone(zone_id: int | None):
+    zone = db.get_or_404(Zone, zone_id) if zone_id else None
+    return _edit(
+        zone,
+        ZoneForm,
+        admin_service.ZONE_FIELDS,
+        admin_service.create_zone,
+        admin_service.update_zone,
+        "admin/zone_form.html",
+        "admin.zones",
+        lambda z: _("Zone %(code)s saved.", code=z.code),
+    )
+
+
+@bp.get("/sectors")
+@admin_required
+def sectors():
+    return render_template(
+        "admin/sectors.html",
+        sectors=_all(Sector, Sector.name, options=[selectinload(Sector.zones)]),
+    )
+
+
+@bp.route("/sectors/new", methods=["GET", "POST"], defaults={"sector_id": None})
+@bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
+@admin_required
+def edit_sector(sector_id: int | None):
+    sector = db.get_or_404(Sector, sector_id) if sector_id else None
+    return _edit(
+        sector,
+        SectorForm,
+        admin_service.SECTOR_FIELDS,
+        admin_service.create_sector,
+        admin_service.update_sector,
+        "admin/sector_form.html",
+        "admin.sectors",
+        lambda s: _("Sector %(name)s saved.", name=s.name),
+    )
+
+
+@bp.get("/baselines")
+@admin_required
+def baselines():
+    return render_template(
+        "admin/baselines.html", baselines=_all(Baseline, Baseline.year, Baseline.label)
+    )
+
+
+@bp.route("/baselines/new", methods=["GET", "POST"], defaults={"baseline_id": None})
+@bp.route("/baselines/<int:baseline_id>", methods=["GET", "POST"])
+@admin_required
+def edit_baseline(baseline_id: int | None):
+    baseline = db.get_or_404(Baseline, baseline_id) if baseline_id else None
+    return _edit(
+        baseline,
+        BaselineForm,
+        admin_service.BASELINE_FIELDS,
+        admin_service.create_baseline,
+        admin_service.update_baseline,
+        "admin/baseline_form.html",
+        "admin.baselines",
+        lambda b: _("Baseline %(label)s saved.", label=b.label),
+    )
+
+
+@bp.get("/reasons")
+@admin_required
+def reasons():
+    return render_template(
+        "admin/reasons.html", reasons=_all(RejectionReason, RejectionReason.label)
+    )
+
+
+@bp.route("/reasons/new", methods=["GET", "POST"], defaults={"reason_id": None})
+@bp.route("/reasons/<int:reason_id>", methods=["GET", "POST"])
+@admin_required
+def edit_reason(reason_id: int | None):
+    reason = db.get_or_404(RejectionReason, reason_id) if reason_id else None
+    return _edit(
+        reason,
+        ReasonForm,
+        admin_service.REASON_FIELDS,
+        admin_service.create_reason,
+        admin_service.update_reason,
+        "admin/reason_form.html",
+        "admin.reasons",
+        lambda r: _("Rejection reason %(code)s saved.", code=r.code),
+    )
+
+
+# --- the eligibility matrix ------------------------------------------------------------------
+
+
+@bp.route("/eligibility", methods=["GET", "POST"])
+@admin_required
+def eligibility():
+    zones = _all(Zone, Zone.code)
+    sectors = _all(Sector, Sector.name)
+    form = eligibility_form(
+        zones,
+        sectors,
+        admin_service.eligible_pairs(),
+        formdata=request.form if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.validate():
+        matrix = {(z.id, s.id): form[pair_name(z.id, s.id)].data for z in zones for s in sectors}
+        added, removed = admin_service.set_eligibility(matrix, current_user)
+        db.session.commit()
+        if added or removed:
+            flash(
+                _(
+                    "Eligibility saved: %(added)d pairs added, %(removed)d removed.",
+                    added=added,
+                    removed=removed,
+                ),
+                "success",
+            )
+        else:
+            flash(_("Nothing was changed."), "success")
+        return redirect(url_for("admin.eligibility"))
+    if request.method == "POST":
+        abort(400)
+    rows = [(z, [(s, form[pair_name(z.id, s.id)]) for s in sectors]) for z in zones]
+    return render_template("admin/eligibility.html", form=form, sectors=sectors, rows=rows)
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    actions = db.session.scalars(
+        db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    ).all()
+    actors = db.session.scalars(
+        db.select(User)
+        .where(User.id.in_(db.select(AuditEntry.actor_id).where(AuditEntry.actor_id.isnot(None))))
+        .order_by(User.email)
+    ).all()
+    filters = AuditFilterForm(actions, actors, formdata=request.args)
+    filters.validate()
+    stmt = (
+        db.select(AuditEntry)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    if filters.action.data and not filters.action.errors:
+        stmt = stmt.where(AuditEntry.action == filters.action.data)
+    if filters.actor.data and not filters.actor.errors:
+        stmt = stmt.where(AuditEntry.actor_id == int(filters.actor.data))
+    pagination = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    args = {k: v for k, v in request.args.items() if k in ("action", "actor")}
+    return render_template("admin/audit.html", filters=filters, pagination=pagination, args=args)

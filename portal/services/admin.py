@@ -1,0 +1,326 @@
+"""Administration: users, reference data and the audit log.
+
+Every change writes an `AuditEntry` in the caller's transaction (the caller commits), saying
+what changed from what to what. Nothing that history refers to is deleted: it is deactivated.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import (
+    ROLES,
+    Application,
+    AuditEntry,
+    Baseline,
+    RejectionReason,
+    Sector,
+    User,
+    Zone,
+    zone_sectors,
+)
+from portal.services import DomainError
+from portal.services.accounts import end_all_sessions
+
+ZONE_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+LOWER_CODE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
+BASELINE_KINDS = ("year", "target")
+
+ZONE_FIELDS = ("code", "name", "description", "timezone", "active")
+SECTOR_FIELDS = ("code", "name", "active")
+BASELINE_FIELDS = ("label", "year", "registrations", "days", "kind")
+REASON_FIELDS = ("code", "label", "active")
+
+
+@cache
+def timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+def record(actor: User | None, action: str, target: str, details: str = "") -> AuditEntry:
+    entry = AuditEntry(actor=actor, action=action, target=target[:100], details=details)
+    db.session.add(entry)
+    return entry
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _describe(values: Mapping) -> str:
+    return "; ".join(f"{name}: {_show(value)}" for name, value in values.items())
+
+
+def _apply(obj, values: Mapping) -> str:
+    """Set the changed attributes; the "name: old → new" text for the log ('' if none)."""
+    changes = []
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes.append(f"{name}: {_show(old)} → {_show(value)}")
+            setattr(obj, name, value)
+    return "; ".join(changes)
+
+
+def _clean(values: Mapping, names: Iterable[str]) -> dict:
+    cleaned = {}
+    for name in names:
+        value = values[name]
+        cleaned[name] = value.strip() if isinstance(value, str) else value
+    return cleaned
+
+
+def _require(values: Mapping, *names: str) -> None:
+    for name in names:
+        if values[name] in (None, ""):
+            raise DomainError(_("This field is required."), field=name)
+
+
+def _unique(model, column: str, value, current=None) -> None:
+    existing = db.session.scalar(db.select(model).where(getattr(model, column) == value))
+    if existing is not None and existing is not current:
+        raise DomainError(_("%(value)s is already used.", value=value), field=column)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def _user_target(user: User) -> str:
+    return f"user #{user.id} {user.email}"
+
+
+def set_role(user: User, role: str, actor: User) -> bool:
+    """Change a user's role. An admin cannot remove their own admin role (nobody would be
+    left to give it back). True when something changed."""
+    if role not in ROLES:
+        raise DomainError(_("Unknown role."), field="role")
+    if user.id == actor.id and role != "admin":
+        raise DomainError(_("You cannot remove your own administrator role."), field="role")
+    if user.role == role:
+        return False
+    record(actor, "user.role", _user_target(user), f"role: {user.role} → {role}")
+    user.role = role
+    return True
+
+
+def set_active(user: User, active: bool, actor: User) -> bool:
+    """Activate or deactivate an account; deactivating ends every session it has."""
+    if user.id == actor.id and not active:
+        raise DomainError(_("You cannot deactivate your own account."), field="active")
+    if user.active == active:
+        return False
+    action = "user.activate" if active else "user.deactivate"
+    details = f"active: {user.active} → {active}"
+    if not active:
+        ended = end_all_sessions(user)
+        details += f"; sessions ended: {ended}"
+    record(actor, action, _user_target(user), details)
+    user.active = active
+    return True
+
+
+# --- zones -----------------------------------------------------------------------------------
+
+
+def _check_zone(values: dict, zone: Zone | None) -> None:
+    _require(values, "code", "name", "timezone")
+    values["code"] = values["code"].upper()
+    if len(values["code"]) > 16 or not ZONE_CODE.fullmatch(values["code"]):
+        raise DomainError(
+            _("Use up to 16 capital letters, digits and dashes, e.g. KEG-IND."), field="code"
+        )
+    _unique(Zone, "code", values["code"], zone)
+    if values["timezone"] not in timezones():
+        raise DomainError(
+            _("Not a known time zone. Use an IANA name such as Asia/Almaty or Asia/Shanghai."),
+            field="timezone",
+        )
+    if zone is not None and values["code"] != zone.code:
+        used = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Application)
+            .where(Application.zone_id == zone.id)
+        )
+        if used:
+            raise DomainError(
+                _("Applications refer to this zone by its code: it cannot change any more."),
+                field="code",
+            )
+
+
+def create_zone(actor: User, **values) -> Zone:
+    values = _clean(values, ZONE_FIELDS)
+    _check_zone(values, None)
+    zone = Zone(**values)
+    db.session.add(zone)
+    record(actor, "zone.create", f"zone {values['code']}", _describe(values))
+    return zone
+
+
+def update_zone(zone: Zone, actor: User, **values) -> bool:
+    values = _clean(values, ZONE_FIELDS)
+    _check_zone(values, zone)
+    target = f"zone {zone.code}"
+    changes = _apply(zone, values)
+    if changes:
+        record(actor, "zone.update", target, changes)
+    return bool(changes)
+
+
+# --- sectors ---------------------------------------------------------------------------------
+
+
+def _check_lower_code(values: dict, model, current, max_length: int) -> None:
+    values["code"] = values["code"].lower()
+    if len(values["code"]) > max_length or not LOWER_CODE.fullmatch(values["code"]):
+        raise DomainError(
+            _("Use small letters, digits, dashes and underscores, e.g. e_commerce."),
+            field="code",
+        )
+    _unique(model, "code", values["code"], current)
+
+
+def create_sector(actor: User, **values) -> Sector:
+    values = _clean(values, SECTOR_FIELDS)
+    _require(values, "code", "name")
+    _check_lower_code(values, Sector, None, 32)
+    sector = Sector(**values)
+    db.session.add(sector)
+    record(actor, "sector.create", f"sector {values['code']}", _describe(values))
+    return sector
+
+
+def update_sector(sector: Sector, actor: User, **values) -> bool:
+    values = _clean(values, SECTOR_FIELDS)
+    _require(values, "code", "name")
+    _check_lower_code(values, Sector, sector, 32)
+    target = f"sector {sector.code}"
+    changes = _apply(sector, values)
+    if changes:
+        record(actor, "sector.update", target, changes)
+    return bool(changes)
+
+
+# --- the eligibility matrix ------------------------------------------------------------------
+
+
+def eligible_pairs() -> set[tuple[int, int]]:
+    rows = db.session.execute(db.select(zone_sectors.c.zone_id, zone_sectors.c.sector_id))
+    return {(zone_id, sector_id) for zone_id, sector_id in rows}
+
+
+def set_eligibility(matrix: Mapping[tuple[int, int], bool], actor: User) -> tuple[int, int]:
+    """Which sectors each zone admits. `matrix` maps (zone id, sector id) to admitted; pairs
+    not in it are left as they are. Returns (added, removed)."""
+    current = eligible_pairs()
+    wanted = {pair for pair, admitted in matrix.items() if admitted}
+    shown = set(matrix)
+    added = sorted(wanted - current)
+    removed = sorted((current & shown) - wanted)
+    if not added and not removed:
+        return 0, 0
+    zones = {z.id: z for z in db.session.scalars(db.select(Zone))}
+    sectors = {s.id: s for s in db.session.scalars(db.select(Sector))}
+    if any(z not in zones or s not in sectors for z, s in added):
+        raise DomainError(_("Unknown zone or sector."))
+    for zone_id, sector_id in added:
+        zones[zone_id].sectors.append(sectors[sector_id])
+    for zone_id, sector_id in removed:
+        zones[zone_id].sectors.remove(sectors[sector_id])
+
+    def names(pairs):
+        return ", ".join(f"{zones[z].code} × {sectors[s].code}" for z, s in pairs) or "—"
+
+    record(
+        actor,
+        "eligibility.update",
+        "zones × sectors",
+        f"added: {names(added)}; removed: {names(removed)}",
+    )
+    return len(added), len(removed)
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+def year_length(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def _check_baseline(values: dict, baseline: Baseline | None) -> None:
+    _require(values, "label", "year", "registrations", "kind")
+    if values["kind"] not in BASELINE_KINDS:
+        raise DomainError(_("Choose a year or a target."), field="kind")
+    if not 1900 <= values["year"] <= 2100:
+        raise DomainError(_("Enter a year between 1900 and 2100."), field="year")
+    if values["registrations"] <= 0:
+        raise DomainError(_("Enter a number of registrations above zero."), field="registrations")
+    if values["days"] is None:
+        values["days"] = year_length(values["year"])
+    if not 1 <= values["days"] <= 366:
+        raise DomainError(_("Enter between 1 and 366 days."), field="days")
+    if values["kind"] == "year" and values["days"] != year_length(values["year"]):
+        raise DomainError(
+            _(
+                "%(year)d had %(days)d days. A part of a year is a target.",
+                year=values["year"],
+                days=year_length(values["year"]),
+            ),
+            field="days",
+        )
+    _unique(Baseline, "label", values["label"], baseline)
+
+
+def create_baseline(actor: User, **values) -> Baseline:
+    values = _clean(values, BASELINE_FIELDS)
+    _check_baseline(values, None)
+    baseline = Baseline(**values)
+    db.session.add(baseline)
+    record(actor, "baseline.create", f"baseline {values['label']}", _describe(values))
+    return baseline
+
+
+def update_baseline(baseline: Baseline, actor: User, **values) -> bool:
+    values = _clean(values, BASELINE_FIELDS)
+    _check_baseline(values, baseline)
+    target = f"baseline {baseline.label}"
+    changes = _apply(baseline, values)
+    if changes:
+        record(actor, "baseline.update", target, changes)
+    return bool(changes)
+
+
+# --- rejection reasons -----------------------------------------------------------------------
+
+
+def create_reason(actor: User, **values) -> RejectionReason:
+    values = _clean(values, REASON_FIELDS)
+    _require(values, "code", "label")
+    _check_lower_code(values, RejectionReason, None, 32)
+    reason = RejectionReason(**values)
+    db.session.add(reason)
+    record(actor, "reason.create", f"reason {values['code']}", _describe(values))
+    return reason
+
+
+def update_reason(reason: RejectionReason, actor: User, **values) -> bool:
+    values = _clean(values, REASON_FIELDS)
+    _require(values, "code", "label")
+    _check_lower_code(values, RejectionReason, reason, 32)
+    target = f"reason {reason.code}"
+    changes = _apply(reason, values)
+    if changes:
+        record(actor, "reason.update", target, changes)
+    return bool(changes)
