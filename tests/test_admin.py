@@ -495,3 +495,16 @@ def test_service_refuses_what_the_forms_cannot_send(admin):
     assert refused.value.field == "role"
     with pytest.raises(DomainError):
         admin_service.set_eligibility({(10_000, sector("textiles").id): True}, admin)
+
+
+def test_the_last_active_administrator_cannot_be_demoted_or_deactivated(app, admin):
+    other = UserFactory(role="admin")
+    # With two admins, one may lose the role ...
+    assert admin_service.set_role(other, "reviewer", admin)
+    db.session.commit()
+    # ... but the last one may not, whoever asks (here a CLI-made operator acting on the data).
+    operator = UserFactory(role="reviewer")
+    with pytest.raises(DomainError, match="at least one active administrator"):
+        admin_service.set_role(admin, "investor", operator)
+    with pytest.raises(DomainError, match="at least one active administrator"):
+        admin_service.set_active(admin, False, operator)

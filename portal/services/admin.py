@@ -101,6 +101,19 @@ def _user_target(user: User) -> str:
     return f"user #{user.id} {user.email}"
 
 
+def _keep_an_admin(leaving: User, field: str) -> None:
+    """Refuse to take away the last active administrator.
+
+    The active admins are locked (FOR UPDATE on PostgreSQL), so two admins demoting each other at
+    the same instant are serialised and the second sees the first's change.
+    """
+    admins = db.session.scalars(
+        db.select(User.id).where(User.role == "admin", User.active).with_for_update()
+    ).all()
+    if set(admins) <= {leaving.id}:
+        raise DomainError(_("The portal must keep at least one active administrator."), field=field)
+
+
 def set_role(user: User, role: str, actor: User) -> bool:
     """Change a user's role. An admin cannot remove their own admin role (nobody would be
     left to give it back). True when something changed."""
@@ -110,6 +123,8 @@ def set_role(user: User, role: str, actor: User) -> bool:
         raise DomainError(_("You cannot remove your own administrator role."), field="role")
     if user.role == role:
         return False
+    if user.role == "admin":
+        _keep_an_admin(user, field="role")
     record(actor, "user.role", _user_target(user), f"role: {user.role} → {role}")
     user.role = role
     return True
@@ -121,6 +136,8 @@ def set_active(user: User, active: bool, actor: User) -> bool:
         raise DomainError(_("You cannot deactivate your own account."), field="active")
     if user.active == active:
         return False
+    if not active and user.role == "admin":
+        _keep_an_admin(user, field="active")
     action = "user.activate" if active else "user.deactivate"
     details = f"active: {user.active} → {active}"
     if not active:
@@ -224,6 +241,8 @@ def eligible_pairs() -> set[tuple[int, int]]:
 def set_eligibility(matrix: Mapping[tuple[int, int], bool], actor: User) -> tuple[int, int]:
     """Which sectors each zone admits. `matrix` maps (zone id, sector id) to admitted; pairs
     not in it are left as they are. Returns (added, removed)."""
+    # Lock the zones so two admins saving the matrix at once are serialised, not failing.
+    db.session.scalars(db.select(Zone.id).with_for_update()).all()
     current = eligible_pairs()
     wanted = {pair for pair, admitted in matrix.items() if admitted}
     shown = set(matrix)
