@@ -231,6 +231,17 @@ def take(application: Application, reviewer: User) -> ApplicationEvent | None:
     return event
 
 
+def actions_for(application: Application, user: User) -> frozenset[str]:
+    """What the page offers `user`: "take", "take_over" (from a colleague), or "decide"."""
+    if not user.is_staff:
+        return frozenset()
+    if application.status == lifecycle.SUBMITTED:
+        return frozenset({"take"})
+    if application.status == lifecycle.IN_REVIEW:
+        return frozenset({"decide" if application.assignee_id == user.id else "take_over"})
+    return frozenset()
+
+
 def _check_assignee(application: Application, reviewer: User) -> Application:
     """Lock the application; decisions are made by the reviewer who has it."""
     _require_staff(reviewer)
