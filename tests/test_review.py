@@ -548,3 +548,26 @@ def test_the_queue_runs_the_same_number_of_queries_for_3_or_30_rows(app, reviewe
     page = reviewer_client.get("/review/?status=all").get_data(as_text=True)
     assert page.count("<tr>") == 31  # the header and thirty rows
     assert count_queries(reviewer_client, "/review/?status=all") == few
+
+
+def test_a_failed_send_never_loses_the_decision(app, monkeypatch, reviewer_client, reviewer):
+    from portal.services import mail
+
+    def smtp_down(msg):
+        raise OSError("connection refused")
+
+    app.config["MAIL_SERVER"] = "smtp.invalid"
+    monkeypatch.setattr(mail, "_send_smtp", smtp_down)
+    application = in_review(reviewer)
+    response = reviewer_client.post(f"/review/applications/{application.id}/approve")
+    assert response.status_code == 302
+    db.session.refresh(application)
+    assert application.status == lifecycle.APPROVED
+    (message,) = mails()
+    assert (message.sent_at, message.attempts) == (None, 1)
+    assert "connection refused" in message.last_error
+    # The next run of `flask outbox deliver` (or the RQ worker) sends it.
+    monkeypatch.setattr(mail, "_send_smtp", lambda msg: None)
+    message.next_attempt_at = message.created_at
+    db.session.commit()
+    assert mail.deliver_pending() == (1, 0)
