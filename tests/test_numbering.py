@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from portal import lifecycle
 from portal.extensions import db
 from portal.models import Registration, RegistrationCounter
-from portal.services import applications as app_service
 from portal.services.numbering import assign_registration
 from tests.conftest import ON_POSTGRES
 from tests.factories import ApplicationFactory, UserFactory, zone
@@ -76,26 +75,26 @@ def test_an_application_is_registered_only_once(app):
     assert counter.last_seq == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
+needs_postgres = pytest.mark.skipif(
     not ON_POSTGRES,
     reason="concurrent approvals need PostgreSQL (set DATABASE_URL); SQLite serializes writers",
 )
-def test_reviewers_approving_at_the_same_instant_get_distinct_gapless_numbers(app, make_app):
-    """Each thread is an app with its own engine (as a separate gunicorn process would be)."""
+
+
+def approve_together(make_app, jobs: list[tuple[int, int]]) -> list[BaseException]:
+    """Approve (application id, reviewer id) pairs at the same instant, one thread each.
+
+    Each thread is an app with its own engine and connection, as a separate gunicorn process
+    would be; a barrier releases them together. Returns what the approvals raised.
+    """
+    from portal.models import Application, User
     from portal.services import review
 
-    count = 8
-    reviewers = [UserFactory(role="reviewer") for _ in range(count)]
-    applications = [ApplicationFactory(status=lifecycle.IN_REVIEW, assignee=r) for r in reviewers]
-    jobs = [(a.id, r.id) for a, r in zip(applications, reviewers, strict=True)]
-    apps = [make_app() for _ in range(count)]
-    barrier = threading.Barrier(count)
+    apps = [make_app() for _ in jobs]
+    barrier = threading.Barrier(len(jobs))
     errors: list[BaseException] = []
 
     def approve(process_app, application_id: int, reviewer_id: int) -> None:
-        from portal.models import Application, User
-
         try:
             with process_app.test_request_context():
                 application = db.session.get(Application, application_id)
@@ -103,8 +102,7 @@ def test_reviewers_approving_at_the_same_instant_get_distinct_gapless_numbers(ap
                 barrier.wait(timeout=30)
                 review.approve(application, reviewer)
                 db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:  # noqa: BLE001 - the test looks at them
             errors.append(exc)
 
     threads = [
@@ -116,11 +114,29 @@ def test_reviewers_approving_at_the_same_instant_get_distinct_gapless_numbers(ap
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
-    assert errors == []
+    db.session.expire_all()
+    return errors
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_reviewers_approving_at_the_same_instant_get_distinct_gapless_numbers(app, make_app):
+    count = 8
+    reviewers = [UserFactory(role="reviewer") for _ in range(count)]
+    applications = [ApplicationFactory(status=lifecycle.IN_REVIEW, assignee=r) for r in reviewers]
+    jobs = [(a.id, r.id) for a, r in zip(applications, reviewers, strict=True)]
+    assert approve_together(make_app, jobs) == []
     assert numbers() == [f"KEG-IND-2026-{seq:06d}" for seq in range(1, count + 1)]
-    statuses = db.session.scalars(
-        db.select(app_service.Application.status).where(
-            app_service.Application.id.in_([a.id for a in applications])
-        )
-    ).all()
-    assert statuses == [lifecycle.APPROVED] * count
+    assert {a.status for a in applications} == {lifecycle.APPROVED}
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_one_application_approved_twice_at_the_same_instant_is_registered_once(app, make_app):
+    reviewer = UserFactory(role="reviewer")
+    application = ApplicationFactory(status=lifecycle.IN_REVIEW, assignee=reviewer)
+    errors = approve_together(make_app, [(application.id, reviewer.id)] * 4)
+    assert len(errors) == 3
+    assert all(isinstance(e, lifecycle.IllegalMove) for e in errors)
+    assert numbers() == ["KEG-IND-2026-000001"]
+    assert [e.action for e in application.events] == ["approve"]
