@@ -368,7 +368,7 @@ def test_a_filter_that_does_not_parse_is_shown_and_ignored(reviewer_client):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Not a valid date value" in page
-    assert "1–1 of 1 applications" in page
+    assert "1–1 of 1 application" in page
 
 
 def test_the_queue_counts_each_status(reviewer_client, reviewer):
