@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 LANGUAGES = {"en": "English", "ru": "Русский", "kk": "Қазақша", "zh": "中文"}
 
 # CLDR territory codes that are not countries.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+
+
+def N_(text: str) -> str:  # noqa: N802 - the conventional name of the no-op marker
+    """Mark reference data (seeded zone and sector names...) for the translation catalog."""
+    return text
+
+
+def data_text(text: str | None) -> str:
+    """Reference data in the page's language: the catalog's translation of a seeded name, or
+    the text as an admin wrote it."""
+    return gettext(text) if text else ""
 
 
 def _locale() -> Locale:

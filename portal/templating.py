@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     env.filters["country"] = i18n.country_name
+    env.filters["t"] = i18n.data_text
     env.filters["status_label"] = lambda s: lifecycle.STATE_LABELS.get(s, s)
     # Globals, so that macros imported without context see them too.
     env.globals.update(
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
         DOCUMENT_TYPES=app_service.DOCUMENT_TYPES,
         LEGAL_FORMS=app_service.LEGAL_FORMS,
         FOUNDER_KINDS=app_service.FOUNDER_KINDS,
+        FIELD_LABELS=app_service.FIELD_LABELS,
     )
 
     @app.context_processor

@@ -99,3 +99,50 @@ def complete_application(owner: User | None = None, **kwargs) -> Application:
         )
     db.session.commit()
     return application
+
+
+def registered_application(
+    owner: User | None = None,
+    zone_code: str = "KEG-IND",
+    sector_code: str = "textiles",
+    number: str | None = None,
+    registered_on=None,
+    founders: list[tuple[str, str, str, str]] | None = None,
+    **kwargs,
+) -> Application:
+    """An approved application and its Registration, as the reviewers' approval leaves them.
+
+    `founders`: (kind, name, nationality, share) tuples replacing the default two.
+    """
+    from datetime import date
+
+    from portal.models import Registration
+
+    application = complete_application(
+        owner, zone=zone(zone_code), sector=sector(sector_code), **kwargs
+    )
+    if founders is not None:
+        application.founders = [
+            Founder(position=i, kind=k, name=n, nationality=c, share=Decimal(s))
+            for i, (k, n, c, s) in enumerate(founders)
+        ]
+    registered_on = registered_on or date(2026, 3, 14)
+    if number is None:
+        last = db.session.scalar(db.select(db.func.count(Registration.id))) or 0
+        number = f"{zone_code}-{registered_on.year}-{last + 1:06d}"
+    application.status = lifecycle.APPROVED
+    application.submitted_at = application.decided_at = utcnow()
+    db.session.add(
+        Registration(
+            application=application,
+            zone=application.zone,
+            sector=application.sector,
+            year=registered_on.year,
+            seq=int(number.rsplit("-", 1)[1]),
+            number=number,
+            company_name=application.company_name,
+            registered_on=registered_on,
+        )
+    )
+    db.session.commit()
+    return application

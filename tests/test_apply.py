@@ -309,3 +309,10 @@ def test_every_step_renders_with_a_progress_indicator(investor_client, investor,
     html = investor_client.get(f"/applications/{application.id}/step/{step}").get_data(as_text=True)
     assert 'aria-current="step"' in html
     assert html.count('class="step-number"') == 5
+
+
+def test_review_names_each_missing_field_by_its_label(investor_client):
+    app_id = new_application(investor_client)
+    html = investor_client.get(f"/applications/{app_id}/step/review").get_data(as_text=True)
+    assert "Economic activity code (OKED) — This field is required." in html
+    assert "Planned jobs — This field is required." in html

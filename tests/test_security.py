@@ -59,3 +59,9 @@ def test_error_pages_use_the_site_layout(client, path, code):
     response = client.get(path)
     assert response.status_code == code
     assert "Khorgos Gateway" in response.get_data(as_text=True)
+
+
+def test_health_check_reaches_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}

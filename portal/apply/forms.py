@@ -121,8 +121,12 @@ class CompanyForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.legal_form.choices = [CHOOSE, *app_service.LEGAL_FORMS.items()]
-        self.zone_id.choices = [CHOOSE] + [(z.id, f"{z.code} — {z.name}") for z in active_zones()]
-        self.sector_id.choices = [CHOOSE] + [(s.id, s.name) for s in active_sectors()]
+        self.zone_id.choices = [CHOOSE] + [
+            (z.id, f"{z.code} — {i18n.data_text(z.name)}") for z in active_zones()
+        ]
+        self.sector_id.choices = [CHOOSE] + sorted(
+            ((s.id, i18n.data_text(s.name)) for s in active_sectors()), key=lambda c: c[1]
+        )
         self.director_nationality.choices = [CHOOSE, *i18n.country_choices()]
 
 

@@ -21,7 +21,6 @@ from portal.forms import EmptyForm
 from portal.services import DomainError
 from portal.services import applications as app_service
 from portal.services import documents as doc_service
-from portal.services.numbering import registration_of
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
 
@@ -270,7 +269,6 @@ def detail(application_id: int):
         can_withdraw=lifecycle.find_move(application.status, "withdraw") is not None
         and application.owner_id == current_user.id,
         just_submitted=request.args.get("submitted") == "1",
-        registration=registration_of(application),
     )
 
 

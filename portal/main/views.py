@@ -24,6 +24,13 @@ def index():
     return render_template("main/index.html", zones=zones, sectors=sectors)
 
 
+@bp.get("/healthz")
+def health():
+    """For load balancers: the app answers and reaches its database."""
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}
+
+
 @bp.post("/language")
 def set_language():
     code = request.form.get("code", "")

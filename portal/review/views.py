@@ -13,7 +13,7 @@ from portal.forms import EmptyForm
 from portal.review.forms import ApproveForm, QueueForm, RejectForm, RequestInfoForm
 from portal.services import DomainError, review
 from portal.services.mail import after_commit_delivery
-from portal.services.numbering import registration_of
+from portal.services.public_registry import registration_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import lifecycle
 from portal.extensions import db
+from portal.i18n import data_text
 from portal.models import (
     Application,
     ApplicationEvent,
@@ -65,6 +66,22 @@ STEP_FIELDS = {
     "investment": ("investment_amount", "investment_currency", "planned_jobs"),
 }
 OPTIONAL_FIELDS = frozenset({"contact_phone"})
+# What each field is called where a problem with it is listed (the same words as its form label).
+FIELD_LABELS = {
+    "company_name": _l("Proposed company name"),
+    "legal_form": _l("Legal form"),
+    "zone_id": _l("Zone"),
+    "sector_id": _l("Sector"),
+    "activity_code": _l("Economic activity code (OKED)"),
+    "address": _l("Address in the zone"),
+    "director_name": _l("Director's full name"),
+    "director_nationality": _l("Director's nationality"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_phone": _l("Contact phone"),
+    "investment_amount": _l("Planned investment"),
+    "investment_currency": _l("Currency"),
+    "planned_jobs": _l("Planned jobs"),
+}
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,7 @@ def check_eligibility(zone: Zone | None, sector: Sector | None) -> None:
                 "The %(zone)s zone does not admit the %(sector)s sector. Choose another "
                 "sector or another zone.",
                 zone=zone.code,
-                sector=sector.name,
+                sector=data_text(sector.name),
             ),
             field="sector_id",
         )

@@ -68,9 +68,3 @@ def assign_registration(application: Application, at: datetime) -> Registration:
     db.session.add(registration)
     db.session.flush()
     return registration
-
-
-def registration_of(application: Application) -> Registration | None:
-    return db.session.scalar(
-        db.select(Registration).where(Registration.application_id == application.id)
-    )

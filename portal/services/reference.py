@@ -3,53 +3,61 @@
 from __future__ import annotations
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Baseline, RejectionReason, Sector, Zone
 
 ZONES = [
     {
         "code": "ICBC",
-        "name": 'ICBC "Khorgos" trade zone (Kazakh part)',
+        "name": N_('ICBC "Khorgos" trade zone (Kazakh part)'),
         "timezone": "Asia/Almaty",
-        "description": "International Centre for Cross-Border Cooperation: duty-free trading "
-        "on the Kazakhstan-China border, 72 hours visa-free for foreign citizens.",
+        "description": N_(
+            "International Centre for Cross-Border Cooperation: duty-free trading "
+            "on the Kazakhstan-China border, 72 hours visa-free for foreign citizens."
+        ),
         "sectors": ["textiles", "household", "electronics", "tourism", "ecommerce", "finance"],
     },
     {
         "code": "KEG-IND",
-        "name": 'SEZ "Khorgos - Eastern Gate" industrial zone',
+        "name": N_('SEZ "Khorgos - Eastern Gate" industrial zone'),
         "timezone": "Asia/Almaty",
-        "description": "Manufacturing and processing: textiles, household goods, electronics, "
-        "agricultural products, pharmaceuticals.",
+        "description": N_(
+            "Manufacturing and processing: textiles, household goods, electronics, "
+            "agricultural products, pharmaceuticals."
+        ),
         "sectors": ["textiles", "household", "electronics", "agro", "pharma"],
     },
     {
         "code": "KEG-LOG",
-        "name": 'SEZ "Khorgos - Eastern Gate" logistics zone (dry port)',
+        "name": N_('SEZ "Khorgos - Eastern Gate" logistics zone (dry port)'),
         "timezone": "Asia/Almaty",
-        "description": "The dry port: transshipment between Chinese and 1520 mm gauge rail, "
-        "warehousing, e-commerce fulfilment.",
+        "description": N_(
+            "The dry port: transshipment between Chinese and 1520 mm gauge rail, "
+            "warehousing, e-commerce fulfilment."
+        ),
         "sectors": ["logistics", "ecommerce"],
     },
     {
         "code": "LYG",
-        "name": "Lianyungang Kazakh-Chinese logistics terminal",
+        "name": N_("Lianyungang Kazakh-Chinese logistics terminal"),
         "timezone": "Asia/Shanghai",
-        "description": "Sea terminal on the Chinese coast, 410,000 TEU a year of handling "
-        "capacity.",
+        "description": N_(
+            "Sea terminal on the Chinese coast, 410,000 TEU a year of handling capacity."
+        ),
         "sectors": ["logistics", "ecommerce"],
     },
 ]
 
 SECTORS = [
-    ("textiles", "Textiles"),
-    ("household", "Household goods"),
-    ("electronics", "Electronics"),
-    ("agro", "Agricultural processing"),
-    ("pharma", "Pharmaceuticals"),
-    ("tourism", "Tourism"),
-    ("ecommerce", "E-commerce"),
-    ("finance", "Finance"),
-    ("logistics", "Logistics"),
+    ("textiles", N_("Textiles")),
+    ("household", N_("Household goods")),
+    ("electronics", N_("Electronics")),
+    ("agro", N_("Agricultural processing")),
+    ("pharma", N_("Pharmaceuticals")),
+    ("tourism", N_("Tourism")),
+    ("ecommerce", N_("E-commerce")),
+    ("finance", N_("Finance")),
+    ("logistics", N_("Logistics")),
 ]
 
 BASELINES = [
@@ -58,12 +66,12 @@ BASELINES = [
 ]
 
 REJECTION_REASONS = [
-    ("incomplete_documents", "Incomplete or unreadable documents"),
-    ("sector_not_eligible", "Sector not eligible in the chosen zone"),
-    ("founders_unverified", "Founders or shareholders could not be verified"),
-    ("name_unavailable", "Company name not available"),
-    ("investment_insufficient", "Planned investment below the zone's threshold"),
-    ("other", "Other"),
+    ("incomplete_documents", N_("Incomplete or unreadable documents")),
+    ("sector_not_eligible", N_("Sector not eligible in the chosen zone")),
+    ("founders_unverified", N_("Founders or shareholders could not be verified")),
+    ("name_unavailable", N_("Company name not available")),
+    ("investment_insufficient", N_("Planned investment below the zone's threshold")),
+    ("other", N_("Other")),
 ]
 
 

@@ -96,7 +96,5 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     sign_in(page, live_server, investor)
     page.get_by_role("link", name="Silk Thread Textiles LLP").click()
     expect(page.locator(".badge").first).to_have_text("Approved")
-    expect(page.locator("strong.registration-number")).to_have_text(
-        re.compile(r"KEG-IND-\d{4}-000001")
-    )
+    expect(page.locator("strong.reg-number")).to_have_text(re.compile(r"KEG-IND-\d{4}-000001"))
     screenshot("review-06-investor-approved")

@@ -1,0 +1,72 @@
+"""The public registry: what anyone may learn about a registered company, and nothing more.
+
+Only columns of `Registration` (and the zone's and sector's names) are read here; nothing of the
+application behind it (contacts, documents, investment) ever reaches a public page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import Application, Registration, Sector, Zone
+
+
+@dataclass(frozen=True)
+class RegistryFilters:
+    q: str = ""
+    zone: str = ""
+    sector: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        """The non-empty filters, as URL parameters (so pagination keeps them)."""
+        return {k: v for k, v in (("q", self.q), ("zone", self.zone), ("sector", self.sector)) if v}
+
+
+def normalise_number(number: str) -> str:
+    return number.strip().upper()
+
+
+def search(filters: RegistryFilters, page: int, per_page: int) -> Pagination:
+    """Registered companies matching the filters, newest first: two queries, whatever the page."""
+    query = (
+        db.select(Registration)
+        .options(joinedload(Registration.zone), joinedload(Registration.sector))
+        .order_by(Registration.registered_on.desc(), Registration.id.desc())
+    )
+    if filters.q:
+        query = query.where(
+            Registration.company_name.icontains(filters.q, autoescape=True)
+            | Registration.number.icontains(normalise_number(filters.q), autoescape=True)
+        )
+    if filters.zone:
+        query = query.where(Registration.zone.has(Zone.code == filters.zone))
+    if filters.sector:
+        query = query.where(Registration.sector.has(Sector.code == filters.sector))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def find(number: str) -> Registration | None:
+    """The registration with this number (written in any case, with stray spaces), if any."""
+    return db.session.scalar(
+        db.select(Registration)
+        .options(joinedload(Registration.zone), joinedload(Registration.sector))
+        .where(Registration.number == normalise_number(number))
+    )
+
+
+def registration_of(application: Application) -> Registration | None:
+    return db.session.scalar(
+        db.select(Registration).where(Registration.application_id == application.id)
+    )
+
+
+def zones() -> list[Zone]:
+    return list(db.session.scalars(db.select(Zone).order_by(Zone.code)))
+
+
+def sectors() -> list[Sector]:
+    return list(db.session.scalars(db.select(Sector).order_by(Sector.name)))
