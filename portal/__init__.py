@@ -90,12 +90,14 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.errors import register_error_pages
     from portal.main.views import bp as main_bp
     from portal.registry.views import bp as registry_bp
+    from portal.review.views import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(apply_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(review_bp)
     register_error_pages(app)
 
     from portal import cli, templating

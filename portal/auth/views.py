@@ -30,7 +30,7 @@ def safe_next(target: str | None) -> str | None:
 
 def home_for(user) -> str:
     if user.is_staff:
-        return url_for("main.index")
+        return url_for("review.queue")
     return url_for("apply.list_applications")
 
 

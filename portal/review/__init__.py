@@ -1,0 +1,1 @@
+"""The reviewers' queue and decisions."""

@@ -1,0 +1,97 @@
+"""The queue's filters (a GET form: they live in the URL) and the decision forms.
+
+What a decision needs (a message, a reason, an explanation) is the service's rule; these forms
+only parse and limit lengths, and the view puts the service's refusal next to the field.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SearchField, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from portal.apply.forms import CHOOSE, optional_int
+from portal.extensions import db
+from portal.models import Sector, Zone
+from portal.services import review
+
+MESSAGE_MAX = 4000
+
+
+class QueueForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: reading, bookmarkable, changes nothing
+
+    status = SelectField(_l("Status"), default=review.DEFAULT_STATUS)
+    zone = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
+    sector = SelectField(_l("Sector"), coerce=optional_int, validators=[Optional()])
+    submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
+    submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
+    q = SearchField(
+        _l("Search"),
+        description=_l("Company name, registration number or the investor's e-mail"),
+        validators=[Optional(), Length(max=200)],
+    )
+    sort = SelectField(_l("Sort by"), default=review.DEFAULT_SORT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_ = ("", _l("Any"))
+        self.status.choices = list(review.STATUS_FILTERS.items())
+        self.sort.choices = list(review.SORTS.items())
+        # Inactive zones and sectors too: older applications still name them.
+        self.zone.choices = [any_] + [
+            (z.id, z.code) for z in db.session.scalars(db.select(Zone).order_by(Zone.code))
+        ]
+        self.sector.choices = [any_] + [
+            (s.id, s.name) for s in db.session.scalars(db.select(Sector).order_by(Sector.name))
+        ]
+
+    def _value(self, name: str, default=None):
+        field = self[name]
+        return default if field.errors or field.data in (None, "") else field.data
+
+    def filters(self) -> review.QueueFilters:
+        """What was asked for; a field that did not parse is ignored (and shows its error)."""
+        self.validate()
+        return review.QueueFilters(
+            status=self._value("status", review.DEFAULT_STATUS),
+            zone_id=self._value("zone"),
+            sector_id=self._value("sector"),
+            submitted_from=self._value("submitted_from"),
+            submitted_to=self._value("submitted_to"),
+            q=self._value("q", ""),
+        )
+
+    def sort_key(self) -> str:
+        return self._value("sort", review.DEFAULT_SORT)
+
+
+class RequestInfoForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to the investor"),
+        description=_l("Say what is missing or must change. The investor receives it by e-mail."),
+        validators=[Length(max=MESSAGE_MAX)],
+    )
+
+
+class ApproveForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Note for the investor (optional)"), validators=[Length(max=MESSAGE_MAX)]
+    )
+
+
+class RejectForm(FlaskForm):
+    reason = SelectField(_l("Reason"), coerce=optional_int, validate_choice=False)
+    explanation = TextAreaField(
+        _l("Explanation for the investor"),
+        description=_l("The investor reads this with the reason."),
+        validators=[Length(max=MESSAGE_MAX)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [CHOOSE] + [
+            (r.id, r.label) for r in review.active_rejection_reasons()
+        ]
