@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.services import applications as app_service
@@ -98,3 +99,17 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     expect(page.locator(".badge").first).to_have_text("Approved")
     expect(page.locator("strong.reg-number")).to_have_text(re.compile(r"KEG-IND-\d{4}-000001"))
     screenshot("review-06-investor-approved")
+
+    # The investor downloads the certificate; its QR address confirms the registration.
+    number = page.locator("strong.reg-number").inner_text()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the certificate").click()
+    pdf_path = download_info.value.path()
+    text = "".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+    assert number in text
+    assert "Silk Thread Textiles LLP" in text
+    assert f"/verify/{number}" in text
+    page.goto(f"{live_server}/verify/{number}")
+    expect(page.get_by_role("heading", name="This certificate is valid")).to_be_visible()
+    expect(page.get_by_text("Silk Thread Textiles LLP")).to_be_visible()
+    screenshot("review-07-verified")
