@@ -84,12 +84,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal.apply.views import bp as apply_bp
     from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
     from portal.errors import register_error_pages
     from portal.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(apply_bp)
+    app.register_blueprint(dashboard_bp)
     register_error_pages(app)
 
     from portal import cli, templating

@@ -316,3 +316,27 @@ def test_backlog_counts_open_applications_by_age(app):
         (15, 30, 1),
         (31, None, 2),
     ]
+
+
+def test_demo_history_is_gapless_matches_its_counters_and_loads_once(app):
+    from sqlalchemy import func
+
+    from portal.models import Registration, RegistrationCounter
+    from portal.services.demo import load_history
+
+    added = load_history(years=1, today=date(2026, 4, 10))
+    assert added > 2000
+    assert load_history(years=1, today=date(2026, 4, 10)) == 0
+
+    per_zone_year = db.session.execute(
+        db.select(
+            Registration.zone_id, Registration.year, func.count(), func.max(Registration.seq)
+        ).group_by(Registration.zone_id, Registration.year)
+    ).all()
+    counters = {
+        (c.zone_id, c.year): c.last_seq for c in db.session.scalars(db.select(RegistrationCounter))
+    }
+    for zone_id, year, count, last in per_zone_year:
+        assert count == last == counters[(zone_id, year)]
+    series = stats.daily(Filters(date(2025, 4, 11), date(2026, 4, 10)))
+    assert Decimal(5) < series.per_day < Decimal(25)  # around the baselines

@@ -183,6 +183,11 @@ def _zone(filters: Filters) -> Zone | None:
     return db.session.get(Zone, filters.zone_id) if filters.zone_id is not None else None
 
 
+def today(zone_id: int | None = None) -> date:
+    """Today in the zone's time zone (Almaty's, the Khorgos zones', for all zones)."""
+    return zone_time.today(db.session.get(Zone, zone_id) if zone_id is not None else None)
+
+
 # --- per day ----------------------------------------------------------------------------------
 
 
