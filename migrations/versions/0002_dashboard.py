@@ -22,7 +22,9 @@ def upgrade():
         batch_op.create_index('ix_applications_submitted_on', ['submitted_on', 'status', 'zone_id', 'sector_id'], unique=False)
 
     with op.batch_alter_table('application_events', schema=None) as batch_op:
-        batch_op.create_index('ix_application_events_action_created', ['action', 'created_at'], unique=False)
+        batch_op.drop_index('ix_application_events_application_id')
+        batch_op.create_index('ix_application_events_application_action', ['application_id', 'action', 'created_at'], unique=False)
+        batch_op.create_index('ix_application_events_action_created', ['action', 'created_at', 'application_id', 'actor_id', 'reason_id'], unique=False)
 
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index('ix_registrations_registered_on')
@@ -47,6 +49,8 @@ def downgrade():
 
     with op.batch_alter_table('application_events', schema=None) as batch_op:
         batch_op.drop_index('ix_application_events_action_created')
+        batch_op.drop_index('ix_application_events_application_action')
+        batch_op.create_index('ix_application_events_application_id', ['application_id'], unique=False)
 
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_index('ix_applications_submitted_on')

@@ -43,9 +43,7 @@ class DashboardForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.window.choices = WINDOWS
         self.zone.choices = [("", _l("All zones"))] + [(z.id, z.code) for z in active_zones()]
-        self.sector.choices = [("", _l("All sectors"))] + [
-            (s.id, s.name) for s in active_sectors()
-        ]
+        self.sector.choices = [("", _l("All sectors"))] + [(s.id, s.name) for s in active_sectors()]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

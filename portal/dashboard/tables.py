@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_date, format_decimal, format_percent
+from babel import Locale
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.services.stats import Dashboard
@@ -51,31 +53,45 @@ def plain(value) -> str:
     return str(value)
 
 
-def shown(value, column: Column) -> str:
-    """The value as the page shows it, in the page's language."""
-    return formatted(value, column.kind, column.labels)
+class Formats:
+    """Numbers and dates in the page's language.
 
+    A year's table has a few thousand cells; Babel's symbols and date pattern are looked up
+    once per page (per-cell calls to flask_babel's formatters cost more than the SQL).
+    """
 
-def formatted(value, kind: str, labels: dict | None = None) -> str:
-    if value is None:
-        return "—"
-    if kind == "date":
-        return format_date(value, "medium")
-    if kind == "int":
-        return format_decimal(value)
-    if kind == "dec2":
-        return format_decimal(value, "#,##0.00")
-    if kind == "dec1":
-        return format_decimal(value, "#,##0.0")
-    if kind == "signed":
-        return format_decimal(value, "+#,##0;−#,##0")
-    if kind == "share":
-        return format_percent(value / 100, "#,##0.0%")
-    if kind == "pct":
-        return format_percent(value / 100, "+#,##0.0%;−#,##0.0%")
-    if kind == "label":
-        return str((labels or {}).get(value, value))
-    return str(value)
+    def __init__(self, locale=None):
+        self.locale = locale = Locale.parse(str(locale or get_locale()))
+        symbols = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+        self.symbols = symbols
+        self.date_pattern = locale.date_formats["medium"]
+
+    def number(self, value, places: int = 0) -> str:
+        return f"{value:,.{places}f}".translate(self.symbols)
+
+    def __call__(self, value, kind: str, labels: dict | None = None) -> str:
+        if value is None:
+            return "—"
+        if kind == "date":
+            return self.date_pattern.apply(value, self.locale)
+        if kind == "int":
+            return self.number(value)
+        if kind == "dec2":
+            return self.number(value, 2)
+        if kind == "dec1":
+            return self.number(value, 1)
+        if kind == "signed":
+            return format_decimal(value, "+#,##0;−#,##0", locale=self.locale)
+        if kind == "share":
+            return format_percent(value / 100, "#,##0.0%", locale=self.locale)
+        if kind == "pct":
+            return format_percent(value / 100, "+#,##0.0%;−#,##0.0%", locale=self.locale)
+        if kind == "label":
+            return str((labels or {}).get(value, value))
+        return str(value)
+
+    def cell(self, value, column: Column) -> str:
+        return self(value, column.kind, column.labels)
 
 
 def to_csv(table: Table) -> str:

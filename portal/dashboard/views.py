@@ -31,8 +31,7 @@ def index():
         form=form,
         data=data,
         tables=tables,
-        shown=dashboard_tables.shown,
-        fmt=dashboard_tables.formatted,
+        fmt=dashboard_tables.Formats(),
         plain=dashboard_tables.plain,
     ), status
 

@@ -120,13 +120,22 @@ class ApplicationEvent(db.Model):
     """One step in an application's life: never edited, never deleted."""
 
     __tablename__ = "application_events"
-    # The dashboard finds decisions, requests and resubmissions in a window by this index.
-    __table_args__ = (Index("ix_application_events_action_created", "action", "created_at"),)
+    __table_args__ = (
+        # An application's history, and the dashboard's "when was it first submitted".
+        Index("ix_application_events_application_action", "application_id", "action", "created_at"),
+        # The dashboard's decisions, rejections and resubmissions in a window, index-only.
+        Index(
+            "ix_application_events_action_created",
+            "action",
+            "created_at",
+            "application_id",
+            "actor_id",
+            "reason_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     action: Mapped[str] = mapped_column(String(20))

@@ -8,7 +8,6 @@ moving averages over those few hundred numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -348,48 +347,57 @@ def _percentile_positions(count_column, p: Decimal):
     return scaled // 100 + 1, (scaled + 99) // 100 + 1
 
 
-def percentiles(
-    durations, per_key: bool = False, ps: Iterable[Decimal] = (Decimal("0.5"), Decimal("0.9"))
-) -> dict:
-    """Median and 90th percentile of a (key, seconds) subquery, per key, in days.
+def _interpolate(values: dict[int, Decimal], n: int, p: Decimal) -> Decimal:
+    position = (n - 1) * p  # 0-based, fractional
+    low = math.floor(position)
+    a = values[low + 1]
+    b = values.get(low + 2, a)
+    return _round((a + (b - a) * (position - low)) / 86400, "0.1")
 
-    Window functions (both SQLite and PostgreSQL have them) number the sorted durations; only
-    the two rows around each percentile come back, and are interpolated here the way
-    PostgreSQL's percentile_cont does. Without `per_key`, one group (key 0) for all.
+
+PERCENTILES = (Decimal("0.5"), Decimal("0.9"))
+
+
+def percentiles(durations) -> tuple[Durations, dict]:
+    """Median and 90th percentile (in days) of a (key, seconds) subquery: all, and per key.
+
+    Window functions (both SQLite and PostgreSQL have them) number the sorted durations, in
+    all and per key, in one pass; only the rows around each percentile come back, and are
+    interpolated here the way PostgreSQL's percentile_cont does.
     """
-    ps = tuple(ps)
-    partition = [durations.c.key] if per_key else []
     ranked = select(
-        durations.c.key.label("key") if per_key else literal_column("0").label("key"),
+        durations.c.key,
         durations.c.seconds,
-        func.row_number().over(partition_by=partition, order_by=durations.c.seconds).label("rn"),
-        func.count().over(partition_by=partition).label("n"),
+        func.row_number().over(order_by=durations.c.seconds).label("rn"),
+        func.count().over().label("n"),
+        func.row_number()
+        .over(partition_by=durations.c.key, order_by=durations.c.seconds)
+        .label("key_rn"),
+        func.count().over(partition_by=durations.c.key).label("key_n"),
     ).subquery()
     wanted = []
-    for p in ps:
-        lo, hi = _percentile_positions(ranked.c.n, p)
-        wanted += [ranked.c.rn == lo, ranked.c.rn == hi]
-    rows = db.session.execute(
-        select(ranked.c.key, ranked.c.rn, ranked.c.n, ranked.c.seconds).where(or_(*wanted))
-    ).all()
-    values: dict = {}
-    counts: dict = {}
-    for group, rn, n, seconds in rows:
-        values.setdefault(group, {})[rn] = Decimal(str(seconds))
-        counts[group] = n
-    result = {}
-    for group, n in counts.items():
-        found = {}
-        for p in ps:
-            position = (n - 1) * p  # 0-based, fractional
-            low = math.floor(position)
-            fraction = position - low
-            a = values[group][low + 1]
-            b = values[group].get(low + 2, a)
-            seconds = a + (b - a) * fraction
-            found[p] = _round(seconds / 86400, "0.1")
-        result[group] = Durations(n, found[ps[0]], found[ps[1]] if len(ps) > 1 else None)
-    return result
+    for p in PERCENTILES:
+        for rn, n in ((ranked.c.rn, ranked.c.n), (ranked.c.key_rn, ranked.c.key_n)):
+            lo, hi = _percentile_positions(n, p)
+            wanted += [rn == lo, rn == hi]
+    rows = db.session.execute(select(ranked).where(or_(*wanted))).all()
+    overall: dict[int, Decimal] = {}
+    per_key: dict = {}
+    count, key_counts = 0, {}
+    for key, seconds, rn, n, key_rn, key_n in rows:
+        value = Decimal(str(seconds))
+        overall[rn] = value
+        per_key.setdefault(key, {})[key_rn] = value
+        count, key_counts[key] = n, key_n
+
+    def durations_of(values, n):
+        if not n:
+            return Durations(0, None, None)
+        return Durations(n, *(_interpolate(values, n, p) for p in PERCENTILES))
+
+    return durations_of(overall, count), {
+        key: durations_of(values, key_counts[key]) for key, values in per_key.items()
+    }
 
 
 def _event_window(filters: Filters) -> tuple[datetime, datetime]:
@@ -434,8 +442,7 @@ def review_times(filters: Filters) -> ReviewTimes:
         )
     )
     decided = _scoped_events(decided, decision, filters).subquery()
-    overall = percentiles(decided).get(0, Durations(0, None, None))
-    per_reviewer = percentiles(decided, per_key=True)
+    overall, per_reviewer = percentiles(decided)
     names = {
         u.id: u.full_name or u.email
         for u in db.session.scalars(select(User).where(User.id.in_(list(per_reviewer))))
@@ -465,7 +472,7 @@ def review_times(filters: Filters) -> ReviewTimes:
         resubmission.created_at < end,
     )
     waits = _scoped_events(waits, resubmission, filters).subquery()
-    investor_wait = percentiles(waits).get(0, Durations(0, None, None))
+    investor_wait, _ = percentiles(waits)
     return ReviewTimes(reviewers, investor_wait)
 
 
