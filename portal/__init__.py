@@ -87,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.admin.views import bp as admin_bp
     from portal.apply.views import bp as apply_bp
     from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
     from portal.errors import register_error_pages
     from portal.main.views import bp as main_bp
     from portal.registry.views import bp as registry_bp
@@ -98,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(registry_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(dashboard_bp)
     register_error_pages(app)
 
     from portal import cli, templating

@@ -146,3 +146,76 @@ def registered_application(
     )
     db.session.commit()
     return application
+
+
+# --- the dashboard's data: many rows at once, written directly -------------------------------
+
+
+def registered(day_counts: dict, zone_code: str = "KEG-IND", sector_code: str = "textiles"):
+    """Approved applications registered on the given days ({date: how many}), in bulk."""
+    from sqlalchemy import func, insert
+
+    from portal.models import Registration
+
+    owner = UserFactory()
+    the_zone, the_sector = zone(zone_code), sector(sector_code)
+    days = [day for day, count in sorted(day_counts.items()) for _ in range(count)]
+    if not days:
+        return
+    ids = db.session.scalars(
+        insert(Application).returning(Application.id, sort_by_parameter_order=True),
+        [
+            {
+                "owner_id": owner.id,
+                "status": lifecycle.APPROVED,
+                "company_name": f"Registered {i}",
+                "zone_id": the_zone.id,
+                "sector_id": the_sector.id,
+                "submitted_on": day,
+            }
+            for i, day in enumerate(days)
+        ],
+    ).all()
+    seq = {}
+    rows = []
+    for application_id, day in zip(ids, days, strict=True):
+        if day.year not in seq:
+            seq[day.year] = db.session.scalar(
+                db.select(func.coalesce(func.max(Registration.seq), 0)).where(
+                    Registration.zone_id == the_zone.id, Registration.year == day.year
+                )
+            )
+        seq[day.year] += 1
+        rows.append(
+            {
+                "application_id": application_id,
+                "zone_id": the_zone.id,
+                "sector_id": the_sector.id,
+                "year": day.year,
+                "seq": seq[day.year],
+                "number": f"{the_zone.code}-{day.year}-{seq[day.year]:06d}",
+                "company_name": f"Registered {application_id}",
+                "registered_on": day,
+            }
+        )
+    db.session.execute(insert(Registration), rows)
+    db.session.commit()
+
+
+def event(application: Application, action: str, actor: User, at, reason=None):
+    """An event at a chosen instant, with the status it leads to."""
+    from portal.models import ApplicationEvent
+
+    target = {m.action: m.target for m in lifecycle.MOVES}[action]
+    db.session.add(
+        ApplicationEvent(
+            application=application,
+            actor=actor,
+            action=action,
+            to_status=target,
+            created_at=at,
+            reason=reason,
+        )
+    )
+    application.status = target
+    db.session.commit()

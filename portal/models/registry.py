@@ -17,7 +17,8 @@ class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         UniqueConstraint("zone_id", "year", "seq", name="uq_registrations_zone_year_seq"),
-        Index("ix_registrations_registered_on", "registered_on"),
+        # Registrations per day, per zone and per sector are counted in this index alone.
+        Index("ix_registrations_day_zone_sector", "registered_on", "zone_id", "sector_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

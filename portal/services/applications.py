@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import DomainError
+from portal.services.zone_time import local_date
 
 STEPS = ("company", "investment", "founders", "documents", "review")
 STEP_LABELS = {
@@ -256,6 +257,7 @@ def transition(
     now = utcnow()
     if move.target == lifecycle.SUBMITTED:
         application.submitted_at = now
+        application.submitted_on = application.submitted_on or local_date(now, application.zone)
     elif move.target in lifecycle.DECIDED:
         application.decided_at = now
     return event

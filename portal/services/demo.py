@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import math
+import random
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, insert
+
+from portal import lifecycle
 from portal.extensions import db
-from portal.models import Application, Sector, User, Zone
+from portal.models import (
+    Application,
+    ApplicationEvent,
+    Registration,
+    RegistrationCounter,
+    RejectionReason,
+    Sector,
+    User,
+    Zone,
+)
 from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
+from portal.services import zone_time
 
 DEMO_PASSWORD = "silk-road-demo-2026"  # noqa: S105 - public demo accounts only
 DEMO_USERS = [
@@ -65,3 +81,182 @@ def load_demo() -> dict:
         "password": DEMO_PASSWORD,
         "users": [(role, email) for role, email, _ in DEMO_USERS],
     }
+
+
+# --- a few years of history, so the dashboard tells a story on first start ---------------------
+
+HISTORY_INVESTORS = [
+    ("history@khorgos-gateway.example", "Khorgos Holdings (history)"),
+    ("history-cn@khorgos-gateway.example", "Xinjiang Trade Partners (history)"),
+    ("history-kz@khorgos-gateway.example", "Zhetysu Invest (history)"),
+]
+HISTORY_REVIEWERS = [
+    ("reviewer2@khorgos-gateway.example", "Gulnara Abenova"),
+    ("reviewer3@khorgos-gateway.example", "Wang Fang"),
+]
+# Zones by their share of registrations (most go to the trade zone and the industrial zone).
+ZONE_WEIGHTS = {"ICBC": 5, "KEG-IND": 3, "KEG-LOG": 2, "LYG": 1}
+# Fewer registrations at the weekend: Monday ... Sunday.
+WEEKDAY_FACTORS = (1.15, 1.2, 1.2, 1.15, 1.1, 0.6, 0.3)
+NAME_PARTS = (
+    ["Silk", "Steppe", "Altyn", "Jade", "Caravan", "Eastern", "Tengri", "Ili", "Panda", "Saryarka"],
+    ["Road", "Gate", "Bridge", "Star", "Wind", "River", "Peak", "Dragon", "Falcon", "Horizon"],
+    ["Trading", "Logistics", "Textiles", "Electronics", "Foods", "Pharma", "Commerce", "Invest"],
+)
+
+
+def _poisson(rng, mean: float) -> int:
+    """A Poisson-distributed count (Knuth; the means here are small)."""
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def load_history(years: int = 3, today: date | None = None, seed: int = 2016) -> int:
+    """Insert `years` of decided applications, their events and registrations (idempotent).
+
+    Registrations run from about the 2016 rate (6.57 a day) to a little above the 2017 rate
+    (20 a day) with weekly seasonality and noise; some applications were rejected or
+    withdrawn, and the last weeks' are still open. Bulk inserts, so `make run` stays quick.
+    Returns how many applications were added (0 when history is already there).
+    """
+    owners = [_user("investor", email, name) for email, name in HISTORY_INVESTORS]
+    owner_ids = [u.id for u in owners]
+    if db.session.scalar(
+        db.select(func.count(Application.id)).where(Application.owner_id.in_(owner_ids))
+    ):
+        return 0
+    reviewers = [_user(role, email, name) for role, email, name in DEMO_USERS[:2]]
+    reviewers += [_user("reviewer", email, name) for email, name in HISTORY_REVIEWERS]
+    reviewer_ids = [u.id for u in reviewers]
+    zones = [z for z in db.session.scalars(db.select(Zone)) if z.code in ZONE_WEIGHTS]
+    zone_weights = [ZONE_WEIGHTS[z.code] for z in zones]
+    reasons = [r.id for r in db.session.scalars(db.select(RejectionReason))]
+    rng = random.Random(seed)
+    today = today or zone_time.today()
+    first = today - timedelta(days=365 * years)
+    total_days = (today - first).days
+    now = datetime.now(UTC)
+
+    applications, timelines = [], []
+    for offset in range(total_days + 1):
+        day = first + timedelta(days=offset)
+        progress = offset / max(total_days, 1)
+        mean = 6.0 * (22.0 / 6.0) ** progress * WEEKDAY_FACTORS[day.weekday()]
+        for _ in range(_poisson(rng, mean * 1.12)):  # some will not be approved
+            zone = rng.choices(zones, zone_weights)[0]
+            sector = rng.choice(zone.sectors)
+            submitted = datetime.combine(day, time(3), tzinfo=UTC) + timedelta(
+                minutes=rng.randrange(9 * 60)
+            )
+            review_days = rng.lognormvariate(1.2, 0.6)
+            fate = rng.random()
+            reviewer = rng.choice(reviewer_ids)
+            steps = [("submit", submitted, None)]
+            at = submitted + timedelta(hours=rng.uniform(2, 30))
+            steps.append(("take", at, reviewer))
+            if rng.random() < 0.15:
+                at += timedelta(days=rng.uniform(0.2, 2))
+                steps.append(("request_info", at, reviewer))
+                at += timedelta(days=rng.lognormvariate(1.0, 0.7))
+                steps.append(("resubmit", at, None))
+                at += timedelta(hours=rng.uniform(1, 24))
+                steps.append(("take", at, reviewer))
+            decided = max(at + timedelta(hours=1), submitted + timedelta(days=review_days))
+            if fate < 0.03:
+                steps = steps[:1] + [("withdraw", submitted + timedelta(days=1), None)]
+            elif fate < 0.11:
+                steps.append(("reject", decided, reviewer))
+            else:
+                steps.append(("approve", decided, reviewer))
+            steps = [s for s in steps if s[1] <= now]
+            if not steps:  # later today
+                continue
+            status = {m.action: m.target for m in lifecycle.MOVES}[steps[-1][0]]
+            name = " ".join(rng.choice(part) for part in NAME_PARTS) + " LLP"
+            applications.append(
+                {
+                    "owner_id": rng.choice(owner_ids),
+                    "status": status,
+                    "current_step": "review",
+                    "company_name": name,
+                    "legal_form": "llp",
+                    "zone_id": zone.id,
+                    "sector_id": sector.id,
+                    "activity_code": "46.90.0",
+                    "address": f"{zone.code}, plot {rng.randrange(1, 400)}",
+                    "investment_amount": Decimal(rng.randrange(50, 5000) * 1000),
+                    "investment_currency": rng.choice(["USD", "CNY", "KZT"]),
+                    "planned_jobs": rng.randrange(3, 300),
+                    "director_name": name.split()[0] + " Director",
+                    "director_nationality": rng.choice(["KZ", "CN", "RU", "UZ"]),
+                    "contact_email": "history@khorgos-gateway.example",
+                    "created_at": submitted - timedelta(days=2),
+                    "updated_at": steps[-1][1],
+                    "submitted_at": max(s[1] for s in steps if s[0] in ("submit", "resubmit")),
+                    "submitted_on": day,
+                    "decided_at": steps[-1][1] if status in lifecycle.DECIDED else None,
+                    "assignee_id": reviewer if status != lifecycle.WITHDRAWN else None,
+                }
+            )
+            timelines.append((zone, steps))
+
+    ids = db.session.scalars(
+        insert(Application).returning(Application.id, sort_by_parameter_order=True),
+        applications,
+    ).all()
+    events, registrations = [], []
+    counters = {
+        (c.zone_id, c.year): c.last_seq for c in db.session.scalars(db.select(RegistrationCounter))
+    }
+    for application_id, row, (zone, steps) in zip(ids, applications, timelines, strict=True):
+        previous = None
+        for action, at, actor in steps:
+            move = lifecycle.find_move(previous or lifecycle.DRAFT, action)
+            events.append(
+                {
+                    "application_id": application_id,
+                    "actor_id": actor or row["owner_id"],
+                    "created_at": at,
+                    "action": action,
+                    "from_status": move.source,
+                    "to_status": move.target,
+                    "comment": "",
+                    "reason_id": rng.choice(reasons) if action == "reject" else None,
+                }
+            )
+            previous = move.target
+        if row["status"] == lifecycle.APPROVED:
+            registrations.append((application_id, row, zone, row["decided_at"]))
+    registrations.sort(key=lambda r: r[3])
+    registration_rows = []
+    for application_id, row, zone, decided in registrations:
+        day = zone_time.local_date(decided, zone)
+        seq = counters.get((zone.id, day.year), 0) + 1
+        counters[(zone.id, day.year)] = seq
+        registration_rows.append(
+            {
+                "application_id": application_id,
+                "zone_id": zone.id,
+                "sector_id": row["sector_id"],
+                "year": day.year,
+                "seq": seq,
+                "number": f"{zone.code}-{day.year}-{seq:06d}",
+                "company_name": row["company_name"],
+                "registered_on": day,
+                "created_at": decided,
+            }
+        )
+    db.session.execute(insert(ApplicationEvent), events)
+    db.session.execute(insert(Registration), registration_rows)
+    existing = {(c.zone_id, c.year): c for c in db.session.scalars(db.select(RegistrationCounter))}
+    for (zone_id, year), last_seq in counters.items():
+        if (zone_id, year) in existing:
+            existing[(zone_id, year)].last_seq = last_seq
+        else:
+            db.session.add(RegistrationCounter(zone_id=zone_id, year=year, last_seq=last_seq))
+    db.session.commit()
+    return len(ids)

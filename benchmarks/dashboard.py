@@ -1,0 +1,376 @@
+"""How fast is the dashboard at the scale of years?
+
+Fills a FRESH database with N applications (default 1,000,000) spread over ten years, with
+their events and registrations, then measures in the same run:
+
+- page: the whole dashboard request for the last 365 days (Flask test client, logged in as an
+  admin, HTML rendered);
+- raw SQL: the bare SQL aggregations that request runs (the very statements, captured from the
+  service, replayed on the DB-API cursor with fetchall: no ORM, no Python, no template).
+
+Median of several runs each. The last line printed is
+`dashboard: page P ms, raw SQL Q ms, ratio R`.
+
+    .venv/bin/python benchmarks/dashboard.py [--rows N] [--runs 7]
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/kg_bench .venv/bin/python ...
+
+The database named by DATABASE_URL is emptied first (SQLite: a new file in a temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from portal.models import RejectionReason, Zone  # noqa: E402
+from portal.models.base import utcnow  # noqa: E402
+from portal.services import stats  # noqa: E402
+from portal.services.accounts import create_user  # noqa: E402
+from portal.services.reference import seed_reference  # noqa: E402
+
+PASSWORD = "amber-caravan-crosses-steppe-2026"  # noqa: S105 - a throwaway database
+CHUNK = 50_000
+YEARS = 10
+
+APPLICATION_COLUMNS = (
+    "id, owner_id, status, current_step, company_name, legal_form, zone_id, sector_id, "
+    "activity_code, address, investment_currency, director_name, director_nationality, "
+    "contact_email, contact_phone, created_at, updated_at, submitted_at, submitted_on, "
+    "decided_at"
+)
+EVENT_COLUMNS = (
+    "id, application_id, actor_id, created_at, action, from_status, to_status, comment, reason_id"
+)
+REGISTRATION_COLUMNS = (
+    "id, application_id, zone_id, sector_id, year, seq, number, company_name, registered_on, "
+    "created_at"
+)
+
+
+def database_uri() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    if url:
+        raise SystemExit("DATABASE_URL: PostgreSQL, or nothing for a fresh SQLite file")
+    return "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="kg-bench-")) / "bench.sqlite3")
+
+
+class Writer:
+    """Bulk inserts: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, connection, dialect: str):
+        self.raw = connection
+        self.postgres = dialect == "postgresql"
+
+    @staticmethod
+    def stamp(moment: datetime | None):
+        # SQLite keeps the UTC text SQLAlchemy writes; PostgreSQL takes the aware datetime.
+        if moment is None:
+            return None
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def write(self, table: str, columns: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        cursor = self.raw.cursor()
+        if self.postgres:
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns.split(","))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        cursor.close()
+
+
+def fill(app, rows: int) -> None:
+    """`rows` applications over ten years up to today, ~88% registered, with their events."""
+    rng = random.Random(2016)
+    with app.app_context():
+        seed_reference()
+        admin = create_user("admin@bench.example", PASSWORD, role="admin", confirmed=True)
+        investor = create_user("investor@bench.example", PASSWORD, confirmed=True)
+        reviewers = [
+            create_user(f"reviewer{i}@bench.example", PASSWORD, role="reviewer", confirmed=True)
+            for i in range(6)
+        ]
+        db.session.commit()
+        zones = [
+            (z.id, z.code, [s.id for s in z.sectors]) for z in db.session.scalars(db.select(Zone))
+        ]
+        reasons = list(db.session.scalars(db.select(RejectionReason.id)))
+        reviewer_ids = [r.id for r in reviewers] + [admin.id]
+        owner_id = investor.id
+        dialect = db.engine.dialect.name
+        connection = db.engine.raw_connection()
+    writer = Writer(connection.driver_connection, dialect)
+    stamp = (lambda m: m) if writer.postgres else Writer.stamp
+    day_text = (lambda d: d) if writer.postgres else date.isoformat
+
+    now = datetime.now(UTC)
+    start = now - timedelta(days=365 * YEARS)
+    span = (now - start).total_seconds()
+    counters: dict[tuple[int, int], int] = {}
+    event_id = registration_id = 0
+    applications, events, registrations = [], [], []
+
+    def flush():
+        writer.write("applications", APPLICATION_COLUMNS, applications)
+        writer.write("application_events", EVENT_COLUMNS, events)
+        writer.write("registrations", REGISTRATION_COLUMNS, registrations)
+        connection.commit()
+        applications.clear()
+        events.clear()
+        registrations.clear()
+
+    began = time.perf_counter()
+    for application_id in range(1, rows + 1):
+        # Growth: more applications in later years (density rising linearly to 3x).
+        u = rng.random()
+        fraction = ((1 + 8 * u) ** 0.5 - 1) / 2
+        submitted = start + timedelta(seconds=fraction * span)
+        zone_id, zone_code, sectors = zones[rng.randrange(len(zones))]
+        sector_id = sectors[rng.randrange(len(sectors))]
+        reviewer = reviewer_ids[rng.randrange(len(reviewer_ids))]
+        trail = [("submit", submitted, owner_id, "draft", "submitted", None)]
+        at = submitted + timedelta(hours=rng.uniform(1, 30))
+        trail.append(("take", at, reviewer, "submitted", "in_review", None))
+        if rng.random() < 0.1:
+            at += timedelta(days=rng.uniform(0.2, 2))
+            trail.append(("request_info", at, reviewer, "in_review", "info_requested", None))
+            at += timedelta(days=rng.lognormvariate(1.0, 0.7))
+            trail.append(("resubmit", at, owner_id, "info_requested", "submitted", None))
+        decided = at + timedelta(days=rng.lognormvariate(1.0, 0.6))
+        fate = rng.random()
+        if fate < 0.03:
+            trail = trail[:1] + [
+                (
+                    "withdraw",
+                    submitted + timedelta(days=1),
+                    owner_id,
+                    "submitted",
+                    "withdrawn",
+                    None,
+                )
+            ]
+        elif fate < 0.10:
+            trail.append(
+                (
+                    "reject",
+                    decided,
+                    reviewer,
+                    "in_review",
+                    "rejected",
+                    reasons[rng.randrange(len(reasons))],
+                )
+            )
+        else:
+            trail.append(("approve", decided, reviewer, "in_review", "approved", None))
+        trail = [t for t in trail if t[1] <= now]
+        status = trail[-1][4]
+        last_submit = max(t[1] for t in trail if t[0] in ("submit", "resubmit"))
+        decided_at = trail[-1][1] if status in ("approved", "rejected") else None
+        submitted_on = (submitted + timedelta(hours=5)).date()  # Almaty
+        name = f"Benchmark {application_id} LLP"
+        applications.append(
+            (
+                application_id,
+                owner_id,
+                status,
+                "review",
+                name,
+                "llp",
+                zone_id,
+                sector_id,
+                "46.90.0",
+                "plot 1",
+                "USD",
+                "Director",
+                "KZ",
+                "investor@bench.example",
+                "",
+                stamp(submitted),
+                stamp(trail[-1][1]),
+                stamp(last_submit),
+                day_text(submitted_on),
+                stamp(decided_at),
+            )
+        )
+        for action, moment, actor, source, target, reason in trail:
+            event_id += 1
+            events.append(
+                (event_id, application_id, actor, stamp(moment), action, source, target, "", reason)
+            )
+        if status == "approved":
+            day = (decided_at + timedelta(hours=5)).date()
+            seq = counters.get((zone_id, day.year), 0) + 1
+            counters[(zone_id, day.year)] = seq
+            registration_id += 1
+            registrations.append(
+                (
+                    registration_id,
+                    application_id,
+                    zone_id,
+                    sector_id,
+                    day.year,
+                    seq,
+                    f"{zone_code}-{day.year}-{seq:06d}",
+                    name,
+                    day_text(day),
+                    stamp(decided_at),
+                )
+            )
+        if len(applications) >= CHUNK:
+            flush()
+    flush()
+    cursor = connection.driver_connection.cursor()
+    rows_counters = [(z, y, s) for (z, y), s in counters.items()]
+    if writer.postgres:
+        cursor.executemany(
+            "INSERT INTO registration_counters (zone_id, year, last_seq) VALUES (%s, %s, %s)",
+            rows_counters,
+        )
+        for table in ("applications", "application_events", "registrations"):
+            cursor.execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+        connection.commit()
+    else:
+        cursor.executemany(
+            "INSERT INTO registration_counters (zone_id, year, last_seq) VALUES (?, ?, ?)",
+            rows_counters,
+        )
+        connection.commit()
+        cursor.execute("ANALYZE")
+    cursor.close()
+    connection.close()
+    print(
+        f"filled {rows:,} applications, {event_id:,} events, {registration_id:,} registrations "
+        f"in {time.perf_counter() - began:.0f} s",
+        flush=True,
+    )
+
+
+def analyze_postgres(uri: str) -> None:
+    engine = create_engine(uri, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def capture_statements(app) -> list[tuple[str, object]]:
+    """The SQL the dashboard's figures run for the last 365 days, as sent to the driver."""
+    captured = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    with app.app_context():
+        today = stats.today()
+        filters = stats.Filters(today - timedelta(days=364), today)
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            stats.dashboard(filters, utcnow())
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        db.session.remove()
+    return captured
+
+
+def time_raw(app, statements, runs: int) -> list[float]:
+    timings = []
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            for _ in range(runs + 1):
+                began = time.perf_counter()
+                cursor = connection.cursor()
+                for statement, parameters in statements:
+                    cursor.execute(statement, parameters)
+                    cursor.fetchall()
+                cursor.close()
+                connection.rollback()
+                timings.append((time.perf_counter() - began) * 1000)
+        finally:
+            connection.close()
+    return timings[1:]  # the first run warms the caches
+
+
+def time_page(app, runs: int) -> list[float]:
+    client = app.test_client()
+    response = client.post("/login", data={"email": "admin@bench.example", "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    timings = []
+    for _ in range(runs + 1):
+        began = time.perf_counter()
+        response = client.get("/dashboard/?window=365")
+        body = response.get_data()
+        timings.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200 and b"Registrations per day" in body
+    return timings[1:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="applications to create")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs of each (median)")
+    args = parser.parse_args()
+
+    uri = database_uri()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SECRET_KEY": "benchmark",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 64,
+            "MAIL_DELIVERY": "inline",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    fill(app, args.rows)
+    if uri.startswith("postgresql"):
+        analyze_postgres(uri)
+
+    statements = capture_statements(app)
+    # Alternate, so both see the same state of the caches.
+    raw, page = [], []
+    for _ in range(2):
+        raw += time_raw(app, statements, args.runs)
+        page += time_page(app, args.runs)
+    with app.app_context():
+        db.engine.dispose()
+    raw_ms, page_ms = statistics.median(raw), statistics.median(page)
+    print(f"database: {uri.split(':', 1)[0]}, {len(statements)} statements per page")
+    print(f"page runs (ms): {', '.join(f'{t:.0f}' for t in page)}")
+    print(f"raw SQL runs (ms): {', '.join(f'{t:.0f}' for t in raw)}")
+    print(
+        f"dashboard: page {page_ms:.0f} ms, raw SQL {raw_ms:.0f} ms, ratio {page_ms / raw_ms:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

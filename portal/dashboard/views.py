@@ -1,0 +1,51 @@
+"""The registration-rate dashboard (staff only, read-only) and its CSV exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from portal.access import staff_required
+from portal.dashboard import tables as dashboard_tables
+from portal.dashboard.forms import DashboardForm
+from portal.models.base import utcnow
+from portal.services import stats
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+def _figures():
+    form = DashboardForm(request.args)
+    form.validate()
+    filters = form.filters(stats.today(form.zone.data if not form.zone.errors else None))
+    data = stats.dashboard(filters, utcnow())
+    return form, data, dashboard_tables.tables(data)
+
+
+@bp.get("/")
+@staff_required
+def index():
+    form, data, tables = _figures()
+    status = 422 if form.errors else 200
+    return render_template(
+        "dashboard/index.html",
+        form=form,
+        data=data,
+        tables=tables,
+        fmt=dashboard_tables.Formats(),
+        plain=dashboard_tables.plain,
+    ), status
+
+
+@bp.get("/export/<key>.csv")
+@staff_required
+def export(key: str):
+    if key not in dashboard_tables.BUILDERS:
+        abort(404)
+    _form, data, tables = _figures()
+    filters = data.filters
+    name = f"{key}_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
+    return Response(
+        dashboard_tables.to_csv(tables[key]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,539 @@
+"""The registration-rate figures: counted in the database, shaped into small series here.
+
+Every function groups in SQL (by registration day, submission day, status, reason...) and
+returns dataclasses; Python only fills the days without registrations with zero and computes
+moving averages over those few hundred numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy.orm import aliased
+
+from portal import lifecycle
+from portal.extensions import db
+from portal.models import (
+    Application,
+    ApplicationEvent,
+    Baseline,
+    Registration,
+    RejectionReason,
+    Sector,
+    User,
+    Zone,
+)
+from portal.services import zone_time
+
+MOVING_AVERAGES = (7, 30)
+# Open applications by how long they have waited since their (re)submission, in days.
+BACKLOG_AGES = ((0, 2), (3, 7), (8, 14), (15, 30), (31, None))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A window of days (both ends included) and, optionally, one zone and one sector."""
+
+    start: date
+    end: date
+    zone_id: int | None = None
+    sector_id: int | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    registrations: int
+    submissions: int
+    # Trailing means over the last 7 and 30 days including this one (days before the
+    # window count too, so the first days of the window are not averages of a few days).
+    average_7: Decimal
+    average_30: Decimal
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    days: list[Day]
+    registrations: int
+    submissions: int
+    per_day: Decimal  # registrations per day over the window
+
+
+@dataclass(frozen=True)
+class BaselineRate:
+    label: str
+    kind: str
+    year: int
+    registrations: int
+    days: int
+    per_day: Decimal
+
+
+@dataclass(frozen=True)
+class PaceComparison:
+    baseline: BaselineRate
+    pace: int  # what the baseline's rate gives by the same day of the year, rounded
+    difference: int  # actual - pace: above zero is ahead
+    percent: Decimal | None  # difference as a percent of the pace (None when the pace is 0)
+
+    @property
+    def ahead(self) -> bool:
+        return self.difference >= 0
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    on: date
+    day_of_year: int
+    registrations: int
+    comparisons: list[PaceComparison]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Registrations per period (week or month) and per zone or sector."""
+
+    period: str  # "week" | "month"
+    categories: list[tuple[int, str]]  # (id, code) in display order
+    rows: list[tuple[date, list[int]]]  # period start, count per category
+    totals: list[int]
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: str  # submitted | approved | rejected | withdrawn | open
+    count: int
+
+
+@dataclass(frozen=True)
+class Durations:
+    """How many durations, their median and 90th percentile (in days)."""
+
+    count: int
+    median: Decimal | None
+    p90: Decimal | None
+
+
+@dataclass(frozen=True)
+class ReviewerTimes:
+    reviewer_id: int | None  # None: all reviewers
+    name: str
+    times: Durations
+
+
+@dataclass(frozen=True)
+class ReviewTimes:
+    reviewers: list[ReviewerTimes]  # all first, then each reviewer by decisions
+    investor_wait: Durations  # request for information -> resubmission
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    code: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BacklogBucket:
+    min_days: int
+    max_days: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    daily: DailySeries
+    baselines: list[BaselineRate]
+    year_to_date: YearToDate
+    by_zone: Breakdown
+    by_sector: Breakdown
+    funnel: list[FunnelStage]
+    review_times: ReviewTimes
+    rejections: list[ReasonCount]
+    backlog: list[BacklogBucket]
+
+
+def _round(value: Decimal, places: str = "0.01") -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _scoped(stmt, model, filters: Filters):
+    if filters.zone_id is not None:
+        stmt = stmt.where(model.zone_id == filters.zone_id)
+    if filters.sector_id is not None:
+        stmt = stmt.where(model.sector_id == filters.sector_id)
+    return stmt
+
+
+def _zone(filters: Filters) -> Zone | None:
+    return db.session.get(Zone, filters.zone_id) if filters.zone_id is not None else None
+
+
+def today(zone_id: int | None = None) -> date:
+    """Today in the zone's time zone (Almaty's, the Khorgos zones', for all zones)."""
+    return zone_time.today(db.session.get(Zone, zone_id) if zone_id is not None else None)
+
+
+# --- per day ----------------------------------------------------------------------------------
+
+
+def _counts_by_day(column, model, start: date, end: date, filters: Filters) -> dict[date, int]:
+    stmt = select(column, func.count()).where(column.between(start, end)).group_by(column)
+    return dict(db.session.execute(_scoped(stmt, model, filters)).all())
+
+
+def moving_average(values: list[int], size: int, index: int) -> Decimal:
+    """The mean of the `size` values ending at `index` (fewer only at the series' start)."""
+    window = values[max(0, index - size + 1) : index + 1]
+    return _round(Decimal(sum(window)) / Decimal(len(window)))
+
+
+def daily(filters: Filters) -> DailySeries:
+    """Registrations and submissions per day, zeros included, with trailing moving averages.
+
+    The averages look back before the window's first day (up to 29 days), so the first days
+    of the window are averaged over full 7 and 30 days like every other day.
+    """
+    lead = max(MOVING_AVERAGES) - 1
+    first = filters.start - timedelta(days=lead)
+    registered = _counts_by_day(
+        Registration.registered_on, Registration, first, filters.end, filters
+    )
+    submitted = _counts_by_day(
+        Application.submitted_on, Application, filters.start, filters.end, filters
+    )
+    all_days = [first + timedelta(days=i) for i in range(lead + filters.days)]
+    counts = [registered.get(d, 0) for d in all_days]
+    days = [
+        Day(
+            day=all_days[i],
+            registrations=counts[i],
+            submissions=submitted.get(all_days[i], 0),
+            average_7=moving_average(counts, 7, i),
+            average_30=moving_average(counts, 30, i),
+        )
+        for i in range(lead, len(all_days))
+    ]
+    total = sum(d.registrations for d in days)
+    return DailySeries(
+        days=days,
+        registrations=total,
+        submissions=sum(d.submissions for d in days),
+        per_day=_round(Decimal(total) / Decimal(filters.days)),
+    )
+
+
+# --- baselines and year to date ---------------------------------------------------------------
+
+
+def baselines() -> list[BaselineRate]:
+    rows = db.session.scalars(db.select(Baseline).order_by(Baseline.kind, Baseline.year))
+    return [
+        BaselineRate(
+            label=b.label,
+            kind=b.kind,
+            year=b.year,
+            registrations=b.registrations,
+            days=b.days,
+            per_day=_round(b.per_day),
+        )
+        for b in rows
+        if b.days > 0
+    ]
+
+
+def pace(rate: BaselineRate, day_of_year: int) -> int:
+    """What the baseline's daily rate gives by that day of the year, rounded to a company."""
+    exact = Decimal(rate.registrations) * day_of_year / Decimal(rate.days)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def year_to_date(on: date, filters: Filters, rates: list[BaselineRate]) -> YearToDate:
+    """Registrations from 1 January to `on` against each baseline's pace by that day."""
+    stmt = select(func.count()).where(Registration.registered_on.between(date(on.year, 1, 1), on))
+    actual = db.session.scalar(_scoped(stmt, Registration, filters)) or 0
+    day_of_year = on.timetuple().tm_yday
+    comparisons = []
+    for rate in rates:
+        expected = pace(rate, day_of_year)
+        difference = actual - expected
+        percent = _round(Decimal(difference) * 100 / expected, "0.1") if expected else None
+        comparisons.append(PaceComparison(rate, expected, difference, percent))
+    return YearToDate(on, day_of_year, actual, comparisons)
+
+
+# --- by zone and by sector --------------------------------------------------------------------
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "month":
+        return day.replace(day=1)
+    return day - timedelta(days=day.weekday())  # weeks start on Monday
+
+
+def breakdown(filters: Filters, by: str) -> Breakdown:
+    """Registrations per week (windows up to 120 days) or month, per zone or per sector."""
+    model, column = (
+        (Zone, Registration.zone_id) if by == "zone" else (Sector, Registration.sector_id)
+    )
+    period = "week" if filters.days <= 120 else "month"
+    stmt = (
+        select(Registration.registered_on, column, func.count())
+        .where(Registration.registered_on.between(filters.start, filters.end))
+        .group_by(Registration.registered_on, column)
+    )
+    grouped = db.session.execute(_scoped(stmt, Registration, filters)).all()
+    categories = [(c.id, c.code) for c in db.session.scalars(select(model).order_by(model.code))]
+    index = {cid: i for i, (cid, _code) in enumerate(categories)}
+
+    def bucket(day: date) -> date:  # the first period starts with the window
+        return max(period_start(day, period), filters.start)
+
+    periods: dict[date, list[int]] = {}
+    for day in filters.dates():
+        periods.setdefault(bucket(day), [0] * len(categories))
+    for day, category_id, count in grouped:
+        periods[bucket(day)][index[category_id]] += count
+    rows = sorted(periods.items())
+    totals = [sum(r[1][i] for r in rows) for i in range(len(categories))]
+    return Breakdown(period, categories, rows, totals)
+
+
+# --- the review funnel, review times, reasons and backlog -------------------------------------
+
+
+def funnel(filters: Filters) -> list[FunnelStage]:
+    """What became of the applications submitted in the window (by first submission day)."""
+    stmt = (
+        select(Application.status, func.count())
+        .where(Application.submitted_on.between(filters.start, filters.end))
+        .group_by(Application.status)
+    )
+    by_status = dict(db.session.execute(_scoped(stmt, Application, filters)).all())
+    open_count = sum(by_status.get(s, 0) for s in lifecycle.OPEN)
+    stages = [
+        ("submitted", sum(by_status.values())),
+        ("approved", by_status.get(lifecycle.APPROVED, 0)),
+        ("rejected", by_status.get(lifecycle.REJECTED, 0)),
+        ("withdrawn", by_status.get(lifecycle.WITHDRAWN, 0)),
+        ("open", open_count),
+    ]
+    return [FunnelStage(stage, count) for stage, count in stages]
+
+
+def _seconds_between(later, earlier):
+    """A portable duration in seconds between two timestamp columns."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
+
+
+def _percentile_positions(count_column, p: Decimal):
+    """1-based row numbers that bracket the p-th percentile (as percentile_cont does)."""
+    scaled = (count_column - 1) * int(p * 100)
+    return scaled // 100 + 1, (scaled + 99) // 100 + 1
+
+
+def _interpolate(values: dict[int, Decimal], n: int, p: Decimal) -> Decimal:
+    position = (n - 1) * p  # 0-based, fractional
+    low = math.floor(position)
+    a = values[low + 1]
+    b = values.get(low + 2, a)
+    return _round((a + (b - a) * (position - low)) / 86400, "0.1")
+
+
+PERCENTILES = (Decimal("0.5"), Decimal("0.9"))
+
+
+def percentiles(durations) -> tuple[Durations, dict]:
+    """Median and 90th percentile (in days) of a (key, seconds) subquery: all, and per key.
+
+    Window functions (both SQLite and PostgreSQL have them) number the sorted durations, in
+    all and per key, in one pass; only the rows around each percentile come back, and are
+    interpolated here the way PostgreSQL's percentile_cont does.
+    """
+    ranked = select(
+        durations.c.key,
+        durations.c.seconds,
+        func.row_number().over(order_by=durations.c.seconds).label("rn"),
+        func.count().over().label("n"),
+        func.row_number()
+        .over(partition_by=durations.c.key, order_by=durations.c.seconds)
+        .label("key_rn"),
+        func.count().over(partition_by=durations.c.key).label("key_n"),
+    ).subquery()
+    wanted = []
+    for p in PERCENTILES:
+        for rn, n in ((ranked.c.rn, ranked.c.n), (ranked.c.key_rn, ranked.c.key_n)):
+            lo, hi = _percentile_positions(n, p)
+            wanted += [rn == lo, rn == hi]
+    rows = db.session.execute(select(ranked).where(or_(*wanted))).all()
+    overall: dict[int, Decimal] = {}
+    per_key: dict = {}
+    count, key_counts = 0, {}
+    for key, seconds, rn, n, key_rn, key_n in rows:
+        value = Decimal(str(seconds))
+        overall[rn] = value
+        per_key.setdefault(key, {})[key_rn] = value
+        count, key_counts[key] = n, key_n
+
+    def durations_of(values, n):
+        if not n:
+            return Durations(0, None, None)
+        return Durations(n, *(_interpolate(values, n, p) for p in PERCENTILES))
+
+    return durations_of(overall, count), {
+        key: durations_of(values, key_counts[key]) for key, values in per_key.items()
+    }
+
+
+def _event_window(filters: Filters) -> tuple[datetime, datetime]:
+    zone = _zone(filters)
+    return zone_time.day_start(filters.start, zone), zone_time.day_end(filters.end, zone)
+
+
+def _scoped_events(stmt, event, filters: Filters):
+    """Restrict events to applications of the filtered zone and sector."""
+    if filters.zone_id is None and filters.sector_id is None:
+        return stmt
+    stmt = stmt.join(Application, Application.id == event.application_id)
+    return _scoped(stmt, Application, filters)
+
+
+def review_times(filters: Filters) -> ReviewTimes:
+    """Submission to decision, for decisions made in the window: overall and per reviewer.
+
+    The clock starts at the first submission and stops at the approval or rejection; the
+    time applications waited for the investor after a request for information is shown
+    apart (request to resubmission, for resubmissions in the window).
+    """
+    start, end = _event_window(filters)
+    decision = aliased(ApplicationEvent)
+    submission = aliased(ApplicationEvent)
+    decided = (
+        select(
+            decision.actor_id.label("key"),
+            _seconds_between(decision.created_at, submission.created_at).label("seconds"),
+        )
+        .join(
+            submission,
+            and_(
+                submission.application_id == decision.application_id,
+                submission.action == "submit",
+            ),
+        )
+        .where(
+            decision.action.in_(("approve", "reject")),
+            decision.created_at >= start,
+            decision.created_at < end,
+        )
+    )
+    decided = _scoped_events(decided, decision, filters).subquery()
+    overall, per_reviewer = percentiles(decided)
+    names = {
+        u.id: u.full_name or u.email
+        for u in db.session.scalars(select(User).where(User.id.in_(list(per_reviewer))))
+    }
+    reviewers = [ReviewerTimes(None, "", overall)] + sorted(
+        (ReviewerTimes(uid, names.get(uid, str(uid)), t) for uid, t in per_reviewer.items()),
+        key=lambda r: (-r.times.count, r.name),
+    )
+
+    resubmission = aliased(ApplicationEvent)
+    request = aliased(ApplicationEvent)
+    requested_at = (
+        select(func.max(request.created_at))
+        .where(
+            request.application_id == resubmission.application_id,
+            request.action == "request_info",
+            request.created_at < resubmission.created_at,
+        )
+        .scalar_subquery()
+    )
+    waits = select(
+        literal_column("0").label("key"),
+        _seconds_between(resubmission.created_at, requested_at).label("seconds"),
+    ).where(
+        resubmission.action == "resubmit",
+        resubmission.created_at >= start,
+        resubmission.created_at < end,
+    )
+    waits = _scoped_events(waits, resubmission, filters).subquery()
+    investor_wait, _ = percentiles(waits)
+    return ReviewTimes(reviewers, investor_wait)
+
+
+def rejection_reasons(filters: Filters) -> list[ReasonCount]:
+    """Rejections made in the window, counted by reason (most frequent first)."""
+    start, end = _event_window(filters)
+    stmt = (
+        select(ApplicationEvent.reason_id, func.count())
+        .where(
+            ApplicationEvent.action == "reject",
+            ApplicationEvent.created_at >= start,
+            ApplicationEvent.created_at < end,
+        )
+        .group_by(ApplicationEvent.reason_id)
+    )
+    counts = dict(db.session.execute(_scoped_events(stmt, ApplicationEvent, filters)).all())
+    reasons = {r.id: r for r in db.session.scalars(select(RejectionReason))}
+    rows = [
+        ReasonCount(reasons[rid].code, reasons[rid].label, n)
+        if rid in reasons
+        else ReasonCount("", "", n)
+        for rid, n in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.count, r.label))
+
+
+def backlog(now: datetime, filters: Filters) -> list[BacklogBucket]:
+    """Open applications by how many days they have waited since their (re)submission."""
+    cases = []
+    for min_days, max_days in BACKLOG_AGES:
+        newest = now - timedelta(days=min_days)
+        condition = Application.submitted_at <= newest
+        if max_days is not None:
+            condition = and_(
+                condition, Application.submitted_at > now - timedelta(days=max_days + 1)
+            )
+        cases.append(func.sum(case((condition, 1), else_=0)))
+    stmt = select(*cases).where(Application.status.in_(sorted(lifecycle.OPEN)))
+    counts = db.session.execute(_scoped(stmt, Application, filters)).one()
+    return [
+        BacklogBucket(min_days, max_days, int(n or 0))
+        for (min_days, max_days), n in zip(BACKLOG_AGES, counts, strict=True)
+    ]
+
+
+# --- the whole page ---------------------------------------------------------------------------
+
+
+def dashboard(filters: Filters, now: datetime) -> Dashboard:
+    """Every figure of the dashboard page for one window and scope."""
+    rates = baselines()
+    as_of = min(filters.end, zone_time.local_date(now, _zone(filters)))
+    return Dashboard(
+        filters=filters,
+        daily=daily(filters),
+        baselines=rates,
+        year_to_date=year_to_date(as_of, filters, rates),
+        by_zone=breakdown(filters, "zone"),
+        by_sector=breakdown(filters, "sector"),
+        funnel=funnel(filters),
+        review_times=review_times(filters),
+        rejections=rejection_reasons(filters),
+        backlog=backlog(now, filters),
+    )
