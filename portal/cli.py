@@ -52,13 +52,16 @@ def seed() -> None:
 @click.command("demo")
 def demo() -> None:
     """Load demo accounts and applications (idempotent) and print the accounts."""
-    from portal.services.demo import load_demo, load_history
+    from portal.services.demo import complete_open_applications, load_demo, load_history
 
     seed_reference()
     accounts = load_demo()
     added = load_history()
     if added:
         click.echo(f"Dashboard history: {added} applications over three years.")
+    completed = complete_open_applications()
+    if completed:
+        click.echo(f"Review queue: {completed} open applications with founders and documents.")
     click.echo(f"Demo accounts (password for all: {accounts['password']}):")
     for role, email in accounts["users"]:
         click.echo(f"  {role:9} {email}")

@@ -62,6 +62,21 @@ def test_seed_and_demo_run_twice_without_duplicates(app):
     assert db.session.scalar(db.select(db.func.count(User.id))) == 8
 
 
+def test_demo_queue_holds_complete_applications_a_reviewer_can_open(app):
+    from portal import lifecycle
+    from portal.models import Application
+    from portal.services.applications import submission_problems
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    open_ones = db.session.scalars(
+        db.select(Application).where(Application.status.in_(lifecycle.OPEN))
+    ).all()
+    assert open_ones
+    for application in open_ones:
+        assert submission_problems(application) == []
+        assert {d.content_type for d in application.documents} == {"application/pdf"}
+
+
 def test_seeded_eligibility_matches_the_product(app):
     zones = {z.code: {s.code for s in z.sectors} for z in db.session.scalars(db.select(Zone))}
     assert set(zones) == {"ICBC", "KEG-IND", "KEG-LOG", "LYG"}

@@ -28,8 +28,17 @@ def upload_dir() -> Path:
 def add_document(
     application: Application, stream: BinaryIO, filename: str, doc_type: str, user: User
 ) -> Document:
-    """Check and store one file (the caller commits)."""
+    """The investor adds a file to an application they may still change (the caller commits)."""
     ensure_editable(application)
+    document = store_document(application, stream, filename, doc_type, user.id)
+    remember_step(application, "documents")
+    return document
+
+
+def store_document(
+    application: Application, stream: BinaryIO, filename: str, doc_type: str, uploaded_by_id: int
+) -> Document:
+    """Check one file by its content and size, and keep it under a random name."""
     if doc_type not in DOCUMENT_TYPES:
         raise DomainError(_("Choose the type of document."), field="doc_type")
     limit = current_app.config["MAX_DOCUMENT_BYTES"]
@@ -56,10 +65,9 @@ def add_document(
         content_type=kind.mime,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=user.id,
+        uploaded_by_id=uploaded_by_id,
     )
     db.session.add(document)
-    remember_step(application, "documents")
     return document
 
 
