@@ -189,3 +189,11 @@ def test_each_csv_equals_the_table_shown(admin_client, key):
 
 def test_an_unknown_export_is_not_found(admin_client):
     assert admin_client.get("/dashboard/export/users.csv").status_code == 404
+
+
+def test_sector_breakdown_is_headed_by_sector_names_not_codes(client, auth, admin):
+    auth.login(admin)
+    csv_text = client.get("/dashboard/export/sectors.csv").get_data(as_text=True)
+    header = csv_text.splitlines()[0]
+    assert "Agricultural processing" in header
+    assert "agro" not in header.split(",")

@@ -148,7 +148,9 @@ def test_zone_and_sector_filters_and_breakdowns(app):
 
     by_zone = stats.breakdown(Filters(*window), "zone")
     assert by_zone.period == "week"
-    totals = dict(zip([code for _id, code in by_zone.categories], by_zone.totals, strict=True))
+    totals = dict(
+        zip([code for _id, code, _name in by_zone.categories], by_zone.totals, strict=True)
+    )
     assert totals == {"ICBC": 0, "KEG-IND": 5, "KEG-LOG": 4, "LYG": 0}
     # Weeks start on Monday; the first one starts with the window (Sunday 1 March).
     assert [row[0] for row in by_zone.rows][:3] == [
@@ -157,12 +159,12 @@ def test_zone_and_sector_filters_and_breakdowns(app):
         date(2026, 3, 9),
     ]
     week_of_2nd = dict(by_zone.rows)[date(2026, 3, 2)]
-    assert week_of_2nd[[c for _id, c in by_zone.categories].index("KEG-IND")] == 5
+    assert week_of_2nd[[c for _id, c, _name in by_zone.categories].index("KEG-IND")] == 5
 
     by_sector = stats.breakdown(Filters(date(2026, 1, 1), date(2026, 12, 31)), "sector")
     assert by_sector.period == "month"
     march = dict(by_sector.rows)[date(2026, 3, 1)]
-    codes = [c for _id, c in by_sector.categories]
+    codes = [c for _id, c, _name in by_sector.categories]
     assert march[codes.index("pharma")] == 3 and march[codes.index("logistics")] == 4
 
 

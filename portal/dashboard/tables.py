@@ -16,6 +16,7 @@ from babel.numbers import format_decimal, format_percent, get_decimal_symbol, ge
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.i18n import data_text
 from portal.services.stats import Dashboard
 
 # How a column's values are shown; the CSV always has the plain value.
@@ -190,7 +191,11 @@ def breakdown_table(data: Dashboard, by: str) -> Table:
         key="zones" if by == "zone" else "sectors",
         title=str(_l("Registrations by zone") if by == "zone" else _l("Registrations by sector")),
         columns=[Column("period", str(period_label), "date")]
-        + [Column(code, code) for _id, code in breakdown.categories]
+        # Zones go by their short codes (ICBC, KEG-IND); sectors by their names.
+        + [
+            Column(code, code if by == "zone" else data_text(name))
+            for _id, code, name in breakdown.categories
+        ]
         + [Column("total", str(_l("Total")))],
         rows=[[start, *counts, sum(counts)] for start, counts in breakdown.rows],
         chart="stacked",

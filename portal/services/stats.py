@@ -105,7 +105,7 @@ class Breakdown:
     """Registrations per period (week or month) and per zone or sector."""
 
     period: str  # "week" | "month"
-    categories: list[tuple[int, str]]  # (id, code) in display order
+    categories: list[tuple[int, str, str]]  # (id, code, name) in display order
     rows: list[tuple[date, list[int]]]  # period start, count per category
     totals: list[int]
 
@@ -296,8 +296,10 @@ def breakdown(filters: Filters, by: str) -> Breakdown:
         .group_by(Registration.registered_on, column)
     )
     grouped = db.session.execute(_scoped(stmt, Registration, filters)).all()
-    categories = [(c.id, c.code) for c in db.session.scalars(select(model).order_by(model.code))]
-    index = {cid: i for i, (cid, _code) in enumerate(categories)}
+    categories = [
+        (c.id, c.code, c.name) for c in db.session.scalars(select(model).order_by(model.code))
+    ]
+    index = {cid: i for i, (cid, _code, _name) in enumerate(categories)}
 
     def bucket(day: date) -> date:  # the first period starts with the window
         return max(period_start(day, period), filters.start)
