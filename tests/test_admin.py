@@ -13,6 +13,7 @@ from portal.services import DomainError
 from portal.services import admin as admin_service
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory, sector, zone
+from tests.test_apply import company_data
 
 ADMIN_PAGES = [
     "/admin/",
@@ -369,18 +370,7 @@ def test_eligibility_change_is_audited_and_refused_on_the_company_step(
     investor_browser.post("/login", data={"email": investor.email, "password": PASSWORD})
     new = investor_browser.post("/applications/new")
     step = new.location
-    data = {
-        "company_name": "Eastern Gate Textiles LLP",
-        "legal_form": "llp",
-        "zone_id": str(zone("KEG-IND").id),
-        "sector_id": str(sector("textiles").id),
-        "activity_code": "13.92.0",
-        "address": "Plot 12",
-        "director_name": "Wang Fang",
-        "director_nationality": "CN",
-        "contact_email": "wang@example.com",
-        "action": "next",
-    }
+    data = company_data()  # KEG-IND × textiles, no longer admitted
     response = investor_browser.post(step, data=data)
     assert response.status_code == 422
     assert "does not admit the Textiles sector" in errors(response)["sector_id"]
