@@ -65,8 +65,13 @@ def catalog(request):
     return _read(_po_path(request.param), request.param)
 
 
+def forms(value) -> tuple[str, ...]:
+    """The forms of a msgid or msgstr: one string, or a tuple for plural messages."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
 def test_every_message_is_translated_and_none_is_fuzzy(catalog):
-    untranslated = [m.id for m in catalog if m.id and not m.string]
+    untranslated = [m.id for m in catalog if m.id and not all(forms(m.string))]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == [], f"{catalog.locale}: untranslated"
     assert fuzzy == [], f"{catalog.locale}: fuzzy"
@@ -74,10 +79,20 @@ def test_every_message_is_translated_and_none_is_fuzzy(catalog):
 
 
 def test_translations_keep_the_placeholders_of_the_english(catalog):
+    # Every form keeps the English placeholders (a plural's forms: those of its plural msgid,
+    # though a singular form may leave out the number).
     wrong = [
         (m.id, m.string)
         for m in catalog
-        if m.id and m.string and placeholders(m.string) != placeholders(m.id)
+        if m.id
+        and all(forms(m.string))
+        and (
+            placeholders(forms(m.string)[-1]) != placeholders(forms(m.id)[-1])
+            or any(
+                not set(placeholders(form)) <= set(placeholders(forms(m.id)[-1]))
+                for form in forms(m.string)
+            )
+        )
     ]
     assert wrong == [], f"{catalog.locale}: placeholders differ"
     # Babel's own checks: python-format strings format with the msgid's arguments.
