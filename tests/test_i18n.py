@@ -171,3 +171,27 @@ def test_the_confirmation_email_is_in_the_language_of_the_page(
     assert body in text
     assert "Khorgos Gateway" in message["Subject"]
     assert "Confirm your e-mail" not in message["Subject"]
+
+
+def test_the_catalog_template_holds_every_string_of_the_code():
+    """A string added to the code without `make i18n-extract` would never be translated."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    root = TRANSLATIONS.parent
+    method_map = [
+        ("portal/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(root), method_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    template = {
+        m.id if isinstance(m.id, str) else m.id[0]
+        for m in _read(TRANSLATIONS / "messages.pot")
+        if m.id
+    }
+    assert sorted(found - template) == [], "run `make i18n-extract`, then translate"
