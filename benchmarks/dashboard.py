@@ -40,6 +40,7 @@ from portal.models import RejectionReason, Zone  # noqa: E402
 from portal.models.base import utcnow  # noqa: E402
 from portal.services import stats  # noqa: E402
 from portal.services.accounts import create_user  # noqa: E402
+from portal.services.applications import elapsed_in_timeline  # noqa: E402
 from portal.services.reference import seed_reference  # noqa: E402
 
 PASSWORD = "amber-caravan-crosses-steppe-2026"  # noqa: S105 - a throwaway database
@@ -53,7 +54,8 @@ APPLICATION_COLUMNS = (
     "decided_at"
 )
 EVENT_COLUMNS = (
-    "id, application_id, actor_id, created_at, action, from_status, to_status, comment, reason_id"
+    "id, application_id, actor_id, created_at, action, from_status, to_status, comment, reason_id, "
+    "elapsed_seconds"
 )
 REGISTRATION_COLUMNS = (
     "id, application_id, zone_id, sector_id, year, seq, number, company_name, registered_on, "
@@ -218,10 +220,24 @@ def fill(app, rows: int) -> None:
                 stamp(decided_at),
             )
         )
-        for action, moment, actor, source, target, reason in trail:
+        elapsed = elapsed_in_timeline((t[0], t[1]) for t in trail)
+        for (action, moment, actor, source, target, reason), seconds in zip(
+            trail, elapsed, strict=True
+        ):
             event_id += 1
             events.append(
-                (event_id, application_id, actor, stamp(moment), action, source, target, "", reason)
+                (
+                    event_id,
+                    application_id,
+                    actor,
+                    stamp(moment),
+                    action,
+                    source,
+                    target,
+                    "",
+                    reason,
+                    seconds,
+                )
             )
         if status == "approved":
             day = (decided_at + timedelta(hours=5)).date()
