@@ -11,7 +11,7 @@ their events and registrations, then measures in the same run:
 Median of several runs each. The last line printed is
 `dashboard: page P ms, raw SQL Q ms, ratio R`.
 
-    .venv/bin/python benchmarks/dashboard.py [--rows N] [--runs 7]
+    .venv/bin/python benchmarks/dashboard.py [--rows N] [--runs 7] [--statements]
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/kg_bench .venv/bin/python ...
 
 The database named by DATABASE_URL is emptied first (SQLite: a new file in a temporary folder).
@@ -40,6 +40,7 @@ from portal.models import RejectionReason, Zone  # noqa: E402
 from portal.models.base import utcnow  # noqa: E402
 from portal.services import stats  # noqa: E402
 from portal.services.accounts import create_user  # noqa: E402
+from portal.services.applications import elapsed_in_timeline  # noqa: E402
 from portal.services.reference import seed_reference  # noqa: E402
 
 PASSWORD = "amber-caravan-crosses-steppe-2026"  # noqa: S105 - a throwaway database
@@ -53,7 +54,8 @@ APPLICATION_COLUMNS = (
     "decided_at"
 )
 EVENT_COLUMNS = (
-    "id, application_id, actor_id, created_at, action, from_status, to_status, comment, reason_id"
+    "id, application_id, actor_id, created_at, action, from_status, to_status, comment, reason_id, "
+    "elapsed_seconds"
 )
 REGISTRATION_COLUMNS = (
     "id, application_id, zone_id, sector_id, year, seq, number, company_name, registered_on, "
@@ -218,10 +220,24 @@ def fill(app, rows: int) -> None:
                 stamp(decided_at),
             )
         )
-        for action, moment, actor, source, target, reason in trail:
+        elapsed = elapsed_in_timeline((t[0], t[1]) for t in trail)
+        for (action, moment, actor, source, target, reason), seconds in zip(
+            trail, elapsed, strict=True
+        ):
             event_id += 1
             events.append(
-                (event_id, application_id, actor, stamp(moment), action, source, target, "", reason)
+                (
+                    event_id,
+                    application_id,
+                    actor,
+                    stamp(moment),
+                    action,
+                    source,
+                    target,
+                    "",
+                    reason,
+                    seconds,
+                )
             )
         if status == "approved":
             day = (decided_at + timedelta(hours=5)).date()
@@ -297,17 +313,21 @@ def capture_statements(app) -> list[tuple[str, object]]:
     return captured
 
 
-def time_raw(app, statements, runs: int) -> list[float]:
+def time_raw(app, statements, runs: int, each: list[list[float]] | None = None) -> list[float]:
+    """Whole-page timings of the raw statements; with `each`, also every statement's own."""
     timings = []
     with app.app_context():
         connection = db.engine.raw_connection()
         try:
-            for _ in range(runs + 1):
+            for run in range(runs + 1):
                 began = time.perf_counter()
                 cursor = connection.cursor()
-                for statement, parameters in statements:
+                for i, (statement, parameters) in enumerate(statements):
+                    started = time.perf_counter()
                     cursor.execute(statement, parameters)
                     cursor.fetchall()
+                    if each is not None and run:
+                        each[i].append((time.perf_counter() - started) * 1000)
                 cursor.close()
                 connection.rollback()
                 timings.append((time.perf_counter() - began) * 1000)
@@ -334,6 +354,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="applications to create")
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each (median)")
+    parser.add_argument(
+        "--statements", action="store_true", help="also print each statement's median time"
+    )
     args = parser.parse_args()
 
     uri = database_uri()
@@ -358,13 +381,16 @@ def main() -> None:
     statements = capture_statements(app)
     # Alternate, so both see the same state of the caches.
     raw, page = [], []
+    each: list[list[float]] | None = [[] for _ in statements] if args.statements else None
     for _ in range(2):
-        raw += time_raw(app, statements, args.runs)
+        raw += time_raw(app, statements, args.runs, each)
         page += time_page(app, args.runs)
     with app.app_context():
         db.engine.dispose()
     raw_ms, page_ms = statistics.median(raw), statistics.median(page)
     print(f"database: {uri.split(':', 1)[0]}, {len(statements)} statements per page")
+    for timings, (statement, _parameters) in zip(each or [], statements, strict=False):
+        print(f"{statistics.median(timings):8.1f} ms  {' '.join(statement.split())[:110]}")
     print(f"page runs (ms): {', '.join(f'{t:.0f}' for t in page)}")
     print(f"raw SQL runs (ms): {', '.join(f'{t:.0f}' for t in raw)}")
     print(

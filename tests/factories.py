@@ -203,8 +203,9 @@ def registered(day_counts: dict, zone_code: str = "KEG-IND", sector_code: str = 
 
 
 def event(application: Application, action: str, actor: User, at, reason=None):
-    """An event at a chosen instant, with the status it leads to."""
+    """An event at a chosen instant, with the status it leads to and its stored duration."""
     from portal.models import ApplicationEvent
+    from portal.services.applications import elapsed_seconds
 
     target = {m.action: m.target for m in lifecycle.MOVES}[action]
     db.session.add(
@@ -215,6 +216,7 @@ def event(application: Application, action: str, actor: User, at, reason=None):
             to_status=target,
             created_at=at,
             reason=reason,
+            elapsed_seconds=elapsed_seconds(application.id, action, at),
         )
     )
     application.status = target

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import time_machine
 
 from portal.extensions import db
-from portal.models import Baseline, RejectionReason
+from portal.models import ApplicationEvent, Baseline, RejectionReason
 from portal.services import applications as app_service
 from portal.services import stats
 from portal.services.stats import Filters
@@ -342,3 +343,66 @@ def test_demo_history_is_gapless_matches_its_counters_and_loads_once(app):
         assert count == last == counters[(zone_id, year)]
     series = stats.daily(Filters(date(2025, 4, 11), date(2026, 4, 10)))
     assert Decimal(5) < series.per_day < Decimal(25)  # around the baselines
+
+
+def test_moves_store_the_time_since_the_first_submission_or_the_latest_request(app):
+    from portal.services import review
+
+    investor = UserFactory()
+    reviewer = UserFactory(role="reviewer")
+    application = complete_application(owner=investor)
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    submit = partial(app_service.submit, application, investor)
+    take = partial(review.take, application, reviewer)
+    ask = partial(review.request_info, application, reviewer, "Please sign the charter.")
+    moves = [
+        (timedelta(0), submit),
+        (timedelta(hours=2), take),
+        (timedelta(days=1), ask),
+        (timedelta(days=2), submit),  # a resubmission
+        (timedelta(days=2, hours=1), take),
+        (timedelta(days=2, hours=2), ask),
+        (timedelta(days=2, hours=7), submit),
+        (timedelta(days=2, hours=8), take),
+        (timedelta(days=3, minutes=30), partial(review.approve, application, reviewer)),
+    ]
+    with app.test_request_context():
+        for offset, move in moves:
+            with time_machine.travel(start + offset, tick=False):
+                move()
+                db.session.commit()
+
+    stored = db.session.execute(
+        db.select(ApplicationEvent.action, ApplicationEvent.elapsed_seconds)
+        .where(ApplicationEvent.application_id == application.id)
+        .order_by(ApplicationEvent.id)
+    ).all()
+    assert stored == [
+        ("submit", None),
+        ("take", None),
+        ("request_info", None),
+        ("resubmit", 86400),  # one day after the first request
+        ("take", None),
+        ("request_info", None),
+        ("resubmit", 5 * 3600),  # from the latest request, not the first
+        ("take", None),
+        ("approve", 3 * 86400 + 30 * 60),  # from the first submission
+    ]
+
+
+def test_review_times_count_durations_in_whole_hours(app):
+    reviewer = UserFactory(role="reviewer")
+    _decided_after((3 * 60 + 59) / 1440, reviewer)  # 3 h 59 min: 0.17 days
+
+    times = stats.review_times(Filters(date(2026, 3, 1), date(2026, 3, 31)))
+
+    assert times.reviewers[0].times.median == Decimal("0.1")  # 3 whole hours: 0.125 days
+
+
+def test_percentiles_interpolate_between_hour_buckets_like_percentile_cont():
+    # Durations 24 h x 3, 48 h x 1, 240 h x 1: sorted 24, 24, 24, 48, 240; the 90th
+    # percentile is at position 3.6: 48 + 0.6 x (240 - 48) = 163.2 h = 6.8 days.
+    overall, per_key = stats.percentiles([(1, 24, 3), (2, 48, 1), (2, 240, 1)])
+
+    assert (overall.count, overall.median, overall.p90) == (5, Decimal("1.0"), Decimal("6.8"))
+    assert per_key[2] == stats.Durations(2, Decimal("6.0"), Decimal("9.2"))

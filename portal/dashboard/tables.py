@@ -252,7 +252,9 @@ def review_table(data: Dashboard) -> Table:
                 "reviewer who decided. Waiting for the investor: from a request for "
                 "information to the resubmission."
             )
-        ),
+        )
+        + " "
+        + str(_l("Durations are counted in whole hours.")),
     )
 
 

@@ -132,6 +132,15 @@ class ApplicationEvent(db.Model):
             "actor_id",
             "reason_id",
         ),
+        # The dashboard's review times: a histogram of the stored durations, index-only.
+        Index(
+            "ix_application_events_elapsed",
+            "action",
+            "created_at",
+            "actor_id",
+            "elapsed_seconds",
+            "application_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +152,9 @@ class ApplicationEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
     reason_id: Mapped[int | None] = mapped_column(ForeignKey("rejection_reasons.id"))
+    # Seconds since the event that started this one's clock (see services.applications.CLOCKS):
+    # approve/reject from the first submission, resubmit from the latest request for information.
+    elapsed_seconds: Mapped[int | None]
 
     application: Mapped[Application] = relationship(back_populates="events")
     actor: Mapped[User] = relationship()

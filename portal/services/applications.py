@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 
 from portal import lifecycle
 from portal.extensions import db
@@ -223,6 +226,55 @@ def submission_problems(application: Application) -> list[Problem]:
 # --- status moves -----------------------------------------------------------------------------
 
 
+# Which earlier event starts the clock an event stops, stored on it as elapsed_seconds (the
+# dashboard's review times read only that): a decision is timed from the application's FIRST
+# submission, a resubmission from the LATEST request for information before it.
+CLOCKS = {
+    "approve": ("submit", "first"),
+    "reject": ("submit", "first"),
+    "resubmit": ("request_info", "latest"),
+}
+
+
+def seconds_between(later: datetime, earlier: datetime) -> int:
+    return round((later - earlier).total_seconds())
+
+
+def elapsed_seconds(application_id: int, action: str, at: datetime) -> int | None:
+    """Seconds from the event that starts `action`'s clock to `at` (None: no clock)."""
+    if action not in CLOCKS:
+        return None
+    start_action, which = CLOCKS[action]
+    pick = func.min if which == "first" else func.max
+    started = db.session.scalar(
+        db.select(pick(ApplicationEvent.created_at)).where(
+            ApplicationEvent.application_id == application_id,
+            ApplicationEvent.action == start_action,
+            ApplicationEvent.created_at <= at,
+        )
+    )
+    return seconds_between(at, started) if started is not None else None
+
+
+def elapsed_in_timeline(steps: Iterable[tuple[str, datetime]]) -> list[int | None]:
+    """elapsed_seconds for each (action, instant) of one application's events, in order.
+
+    For bulk writers (demo history, benchmark) that insert events without transition().
+    """
+    first: dict[str, datetime] = {}
+    latest: dict[str, datetime] = {}
+    elapsed = []
+    for action, at in steps:
+        clock = CLOCKS.get(action)
+        started = None
+        if clock is not None:
+            started = (first if clock[1] == "first" else latest).get(clock[0])
+        elapsed.append(seconds_between(at, started) if started is not None else None)
+        first.setdefault(action, at)
+        latest[action] = at
+    return elapsed
+
+
 def lock(application: Application) -> Application:
     """Re-read the application under a row lock (FOR UPDATE on PostgreSQL) before a move."""
     return db.session.scalars(
@@ -243,6 +295,7 @@ def transition(
     """Make a lifecycle move and record it as an event (the caller commits)."""
     application = lock(application)
     move = lifecycle.check_move(application, action, actor)
+    now = utcnow()
     event = ApplicationEvent(
         application=application,
         actor=actor,
@@ -251,10 +304,11 @@ def transition(
         to_status=move.target,
         comment=comment.strip(),
         reason=reason,
+        created_at=now,
+        elapsed_seconds=elapsed_seconds(application.id, action, now),
     )
     db.session.add(event)
     application.status = move.target
-    now = utcnow()
     if move.target == lifecycle.SUBMITTED:
         application.submitted_at = now
         application.submitted_on = application.submitted_on or local_date(now, application.zone)

@@ -214,7 +214,8 @@ def load_history(years: int = 3, today: date | None = None, seed: int = 2016) ->
     }
     for application_id, row, (zone, steps) in zip(ids, applications, timelines, strict=True):
         previous = None
-        for action, at, actor in steps:
+        elapsed = app_service.elapsed_in_timeline((action, at) for action, at, _actor in steps)
+        for (action, at, actor), seconds in zip(steps, elapsed, strict=True):
             move = lifecycle.find_move(previous or lifecycle.DRAFT, action)
             events.append(
                 {
@@ -226,6 +227,7 @@ def load_history(years: int = 3, today: date | None = None, seed: int = 2016) ->
                     "to_status": move.target,
                     "comment": "",
                     "reason_id": rng.choice(reasons) if action == "reject" else None,
+                    "elapsed_seconds": seconds,
                 }
             )
             previous = move.target

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, and_, case, func, literal_column, select
 
 from portal import lifecycle
 from portal.extensions import db
@@ -336,70 +335,69 @@ def funnel(filters: Filters) -> list[FunnelStage]:
     return [FunnelStage(stage, count) for stage, count in stages]
 
 
-def _seconds_between(later, earlier):
-    """A portable duration in seconds between two timestamp columns."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    return func.extract("epoch", later - earlier)
+PERCENTILES = (Decimal("0.5"), Decimal("0.9"))
+BUCKET_SECONDS = 3600  # durations are counted in whole hours
 
 
-def _percentile_positions(count_column, p: Decimal):
-    """1-based row numbers that bracket the p-th percentile (as percentile_cont does)."""
-    scaled = (count_column - 1) * int(p * 100)
-    return scaled // 100 + 1, (scaled + 99) // 100 + 1
+def _percentile(histogram: list[tuple[int, int]], n: int, p: Decimal) -> Decimal:
+    """The p-th percentile (in days) of `n` durations given as sorted (hour, count) buckets.
 
-
-def _interpolate(values: dict[int, Decimal], n: int, p: Decimal) -> Decimal:
+    Interpolated between the two values around the position, as PostgreSQL's percentile_cont
+    does on the sorted durations (each duration being its bucket's whole hours).
+    """
     position = (n - 1) * p  # 0-based, fractional
     low = math.floor(position)
-    a = values[low + 1]
-    b = values.get(low + 2, a)
-    return _round((a + (b - a) * (position - low)) / 86400, "0.1")
+    values = []  # the values at sorted positions low and low + 1
+    seen = 0
+    for hour, count in histogram:
+        seen += count
+        while len(values) < 2 and seen > low + len(values):
+            values.append(Decimal(hour))
+        if len(values) == 2:
+            break
+    a = values[0]
+    b = values[1] if len(values) == 2 else a
+    return _round((a + (b - a) * (position - low)) / 24, "0.1")
 
 
-PERCENTILES = (Decimal("0.5"), Decimal("0.9"))
-
-
-def percentiles(durations) -> tuple[Durations, dict]:
-    """Median and 90th percentile (in days) of a (key, seconds) subquery: all, and per key.
-
-    Window functions (both SQLite and PostgreSQL have them) number the sorted durations, in
-    all and per key, in one pass; only the rows around each percentile come back, and are
-    interpolated here the way PostgreSQL's percentile_cont does.
-    """
-    ranked = select(
-        durations.c.key,
-        durations.c.seconds,
-        func.row_number().over(order_by=durations.c.seconds).label("rn"),
-        func.count().over().label("n"),
-        func.row_number()
-        .over(partition_by=durations.c.key, order_by=durations.c.seconds)
-        .label("key_rn"),
-        func.count().over(partition_by=durations.c.key).label("key_n"),
-    ).subquery()
-    wanted = []
-    for p in PERCENTILES:
-        for rn, n in ((ranked.c.rn, ranked.c.n), (ranked.c.key_rn, ranked.c.key_n)):
-            lo, hi = _percentile_positions(n, p)
-            wanted += [rn == lo, rn == hi]
-    rows = db.session.execute(select(ranked).where(or_(*wanted))).all()
-    overall: dict[int, Decimal] = {}
+def percentiles(rows) -> tuple[Durations, dict]:
+    """Median and 90th percentile (in days) from (key, hour, count) rows: all, and per key."""
+    overall: dict[int, int] = {}
     per_key: dict = {}
-    count, key_counts = 0, {}
-    for key, seconds, rn, n, key_rn, key_n in rows:
-        value = Decimal(str(seconds))
-        overall[rn] = value
-        per_key.setdefault(key, {})[key_rn] = value
-        count, key_counts[key] = n, key_n
+    for key, hour, count in rows:
+        overall[hour] = overall.get(hour, 0) + count
+        per_key.setdefault(key, {})[hour] = count
 
-    def durations_of(values, n):
+    def durations_of(counts: dict[int, int]) -> Durations:
+        n = sum(counts.values())
         if not n:
             return Durations(0, None, None)
-        return Durations(n, *(_interpolate(values, n, p) for p in PERCENTILES))
+        histogram = sorted(counts.items())
+        return Durations(n, *(_percentile(histogram, n, p) for p in PERCENTILES))
 
-    return durations_of(overall, count), {
-        key: durations_of(values, key_counts[key]) for key, values in per_key.items()
-    }
+    return durations_of(overall), {key: durations_of(c) for key, c in per_key.items()}
+
+
+def _histogram(actions: tuple[str, ...], filters: Filters, per_actor: bool = False):
+    """(hour, count), or (actor, hour, count), of the durations stored on the window's events.
+
+    `//` is integer division on both SQLite and PostgreSQL (integer / integer).
+    """
+    start, end = _event_window(filters)
+    # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
+    hour = ApplicationEvent.elapsed_seconds // literal_column(str(BUCKET_SECONDS), Integer)
+    keys = (ApplicationEvent.actor_id, hour) if per_actor else (hour,)
+    stmt = (
+        select(*keys, func.count())
+        .where(
+            ApplicationEvent.action.in_(actions),
+            ApplicationEvent.created_at >= start,
+            ApplicationEvent.created_at < end,
+            ApplicationEvent.elapsed_seconds.is_not(None),
+        )
+        .group_by(*keys)
+    )
+    return db.session.execute(_scoped_events(stmt, ApplicationEvent, filters)).all()
 
 
 def _event_window(filters: Filters) -> tuple[datetime, datetime]:
@@ -420,31 +418,11 @@ def review_times(filters: Filters) -> ReviewTimes:
 
     The clock starts at the first submission and stops at the approval or rejection; the
     time applications waited for the investor after a request for information is shown
-    apart (request to resubmission, for resubmissions in the window).
+    apart (request to resubmission, for resubmissions in the window). Both durations are
+    stored on the event when it happens (elapsed_seconds), so this reads a per-hour
+    histogram grouped in SQL from the events of the window alone.
     """
-    start, end = _event_window(filters)
-    decision = aliased(ApplicationEvent)
-    submission = aliased(ApplicationEvent)
-    decided = (
-        select(
-            decision.actor_id.label("key"),
-            _seconds_between(decision.created_at, submission.created_at).label("seconds"),
-        )
-        .join(
-            submission,
-            and_(
-                submission.application_id == decision.application_id,
-                submission.action == "submit",
-            ),
-        )
-        .where(
-            decision.action.in_(("approve", "reject")),
-            decision.created_at >= start,
-            decision.created_at < end,
-        )
-    )
-    decided = _scoped_events(decided, decision, filters).subquery()
-    overall, per_reviewer = percentiles(decided)
+    overall, per_reviewer = percentiles(_histogram(("approve", "reject"), filters, per_actor=True))
     names = {
         u.id: u.full_name or u.email
         for u in db.session.scalars(select(User).where(User.id.in_(list(per_reviewer))))
@@ -453,28 +431,9 @@ def review_times(filters: Filters) -> ReviewTimes:
         (ReviewerTimes(uid, names.get(uid, str(uid)), t) for uid, t in per_reviewer.items()),
         key=lambda r: (-r.times.count, r.name),
     )
-
-    resubmission = aliased(ApplicationEvent)
-    request = aliased(ApplicationEvent)
-    requested_at = (
-        select(func.max(request.created_at))
-        .where(
-            request.application_id == resubmission.application_id,
-            request.action == "request_info",
-            request.created_at < resubmission.created_at,
-        )
-        .scalar_subquery()
+    investor_wait, _ = percentiles(
+        (None, hour, count) for hour, count in _histogram(("resubmit",), filters)
     )
-    waits = select(
-        literal_column("0").label("key"),
-        _seconds_between(resubmission.created_at, requested_at).label("seconds"),
-    ).where(
-        resubmission.action == "resubmit",
-        resubmission.created_at >= start,
-        resubmission.created_at < end,
-    )
-    waits = _scoped_events(waits, resubmission, filters).subquery()
-    investor_wait, _ = percentiles(waits)
     return ReviewTimes(reviewers, investor_wait)
 
 
