@@ -7,20 +7,15 @@ back, so does the counter, which is what keeps the sequence gapless.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import Application, Registration, RegistrationCounter, Zone
+from portal.services.zone_time import local_date
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def registration_date(zone: Zone, at: datetime) -> date:
-    """The calendar date of the instant `at` in the zone's time zone."""
-    return at.astimezone(ZoneInfo(zone.timezone)).date()
 
 
 def format_number(zone: Zone, year: int, seq: int) -> str:
@@ -53,7 +48,7 @@ def next_seq(zone: Zone, year: int) -> int:
 def assign_registration(application: Application, at: datetime) -> Registration:
     """Register the company of an application approved at the instant `at` (caller commits)."""
     zone = application.zone
-    registered_on = registration_date(zone, at)
+    registered_on = local_date(at, zone)
     seq = next_seq(zone, registered_on.year)
     registration = Registration(
         application=application,
