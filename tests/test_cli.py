@@ -75,6 +75,10 @@ def test_demo_queue_holds_complete_applications_a_reviewer_can_open(app):
     for application in open_ones:
         assert submission_problems(application) == []
         assert {d.content_type for d in application.documents} == {"application/pdf"}
+        if application.status == lifecycle.IN_REVIEW:
+            # "You have this application since ..." needs the moment it was taken.
+            assert application.assignee_id is not None
+            assert application.assigned_at is not None
 
 
 def test_seeded_eligibility_matches_the_product(app):

@@ -200,6 +200,9 @@ def load_history(years: int = 3, today: date | None = None, seed: int = 2016) ->
                     "submitted_on": day,
                     "decided_at": steps[-1][1] if status in lifecycle.DECIDED else None,
                     "assignee_id": reviewer if status != lifecycle.WITHDRAWN else None,
+                    "assigned_at": max(
+                        (at for action, at, _who in steps if action == "take"), default=None
+                    ),
                 }
             )
             timelines.append((zone, steps))
