@@ -197,3 +197,22 @@ def test_sector_breakdown_is_headed_by_sector_names_not_codes(client, auth, admi
     header = csv_text.splitlines()[0]
     assert "Agricultural processing" in header
     assert "agro" not in header.split(",")
+
+
+def test_sectors_and_rejection_reasons_read_in_the_admins_language(admin_client):
+    reviewer = UserFactory(role="reviewer")
+    application = ApplicationFactory(status="submitted", submitted_on=date(2026, 4, 1))
+    reason = db.session.scalar(
+        db.select(RejectionReason).where(RejectionReason.code == "sector_not_eligible")
+    )
+    event(application, "submit", application.owner, datetime(2026, 4, 1, 5, 0, tzinfo=UTC))
+    event(application, "take", reviewer, datetime(2026, 4, 2, 5, 0, tzinfo=UTC))
+    event(application, "reject", reviewer, datetime(2026, 4, 3, 5, 0, tzinfo=UTC), reason)
+    admin_client.post("/language", data={"code": "ru"})
+
+    html = admin_client.get("/dashboard/?window=365").get_data(as_text=True)
+
+    (reason_row,) = read_table(html, "table-rejections")[1]
+    assert reason_row == ["Отрасль не допускается в выбранной зоне", "1"]
+    assert ">Логистика</option>" in html  # the sector filter
+    assert "Logistics" not in html

@@ -381,6 +381,36 @@ def test_the_queue_counts_each_status(reviewer_client, reviewer):
     assert 'In review <span class="count">1</span>' in page
 
 
+def test_the_queue_names_sectors_and_reasons_in_the_reviewers_language(reviewer_client, reviewer):
+    submitted(sector=sector("pharma"))
+    application = in_review(reviewer)
+    reviewer_client.post("/language", data={"code": "zh"})
+    queue = reviewer_client.get("/review/").get_data(as_text=True)
+    assert "<td>医药</td>" in queue and "<td>纺织</td>" in queue
+    assert ">医药</option>" in queue  # the sector filter
+    assert "Pharmaceuticals" not in queue and "Textiles" not in queue
+    page = reviewer_client.get(f"/review/applications/{application.id}").get_data(as_text=True)
+    assert "文件不完整或无法辨认" in page
+    assert "Incomplete or unreadable documents" not in page
+
+
+def test_the_investor_reads_the_rejection_reason_in_their_language(
+    app, request_ctx, client, auth, reviewer
+):
+    application = in_review(reviewer)
+    application.owner.locale = "ru"
+    review.reject(application, reviewer, reason().id, "Скан паспорта нечитаем.")
+    db.session.commit()
+    (mail,) = mails()
+    assert "Документы неполны или неразборчивы" in mail.body
+    assert "Incomplete or unreadable documents" not in mail.body
+    auth.login(application.owner)
+    client.post("/language", data={"code": "ru"})
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Документы неполны или неразборчивы" in page
+    assert "Скан паспорта нечитаем." in page
+
+
 def test_the_reviewer_reads_everything_with_documents_and_timeline(reviewer_client, reviewer):
     application = submitted(company_name="Nomad Silk LLP")
     page = reviewer_client.get(f"/review/applications/{application.id}").get_data(as_text=True)

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.i18n import data_text
+
 ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": _l("Administrator")}
 KIND_LABELS = {"year": _l("Reference year"), "target": _l("Target")}
 ACTION_LABELS = {
@@ -106,7 +108,7 @@ def eligibility_form(zones, sectors, admitted: set[tuple[int, int]], formdata=No
 
     for zone in zones:
         for sector in sectors:
-            label = _l("%(zone)s admits %(sector)s", zone=zone.code, sector=sector.name)
+            label = _l("%(zone)s admits %(sector)s", zone=zone.code, sector=data_text(sector.name))
             field = BooleanField(label, default=(zone.id, sector.id) in admitted)
             setattr(EligibilityForm, pair_name(zone.id, sector.id), field)
     return EligibilityForm(formdata=formdata)

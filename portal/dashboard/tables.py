@@ -266,7 +266,7 @@ def rejection_table(data: Dashboard) -> Table:
             Column("reason", str(_l("Reason")), "text"),
             Column("rejections", str(_l("Rejections"))),
         ],
-        rows=[[r.label or str(_l("No reason given")), r.count] for r in data.rejections],
+        rows=[[data_text(r.label) or str(_l("No reason given")), r.count] for r in data.rejections],
         chart="bar",
         note=str(_l("Rejections decided in the window.")),
     )

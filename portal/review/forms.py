@@ -13,6 +13,7 @@ from wtforms.validators import Length, Optional
 
 from portal.apply.forms import CHOOSE, optional_int
 from portal.extensions import db
+from portal.i18n import data_text
 from portal.models import Sector, Zone
 from portal.services import review
 
@@ -44,9 +45,10 @@ class QueueForm(FlaskForm):
         self.zone.choices = [any_] + [
             (z.id, z.code) for z in db.session.scalars(db.select(Zone).order_by(Zone.code))
         ]
-        self.sector.choices = [any_] + [
-            (s.id, s.name) for s in db.session.scalars(db.select(Sector).order_by(Sector.name))
-        ]
+        self.sector.choices = [any_] + sorted(
+            ((s.id, data_text(s.name)) for s in db.session.scalars(db.select(Sector))),
+            key=lambda choice: choice[1],
+        )
 
     def _value(self, name: str, default=None):
         field = self[name]
@@ -93,5 +95,5 @@ class RejectForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.reason.choices = [CHOOSE] + [
-            (r.id, r.label) for r in review.active_rejection_reasons()
+            (r.id, data_text(r.label)) for r in review.active_rejection_reasons()
         ]
