@@ -55,8 +55,8 @@ def demo() -> None:
     from portal.services.demo import complete_open_applications, load_demo, load_history
 
     seed_reference()
-    accounts = load_demo()
     added = load_history()
+    accounts = load_demo()  # after the history, so its registration takes the next number
     if added:
         click.echo(f"Dashboard history: {added} applications over three years.")
     completed = complete_open_applications()

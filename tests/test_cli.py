@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.extensions import db
-from portal.models import Baseline, Sector, User, Zone
+from portal.models import Baseline, Registration, Sector, User, Zone
 from portal.services.passwords import verify_password
 
 
@@ -79,6 +79,40 @@ def test_demo_queue_holds_complete_applications_a_reviewer_can_open(app):
             # "You have this application since ..." needs the moment it was taken.
             assert application.assignee_id is not None
             assert application.assigned_at is not None
+
+
+def test_the_demo_investor_has_an_application_in_each_state_worth_showing(
+    app, client, auth, outbox
+):
+    from portal.models import Application
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    investor = db.session.scalar(
+        db.select(User).where(User.email == "investor@khorgos-gateway.example")
+    )
+    applications = db.session.scalars(
+        db.select(Application).where(Application.owner_id == investor.id).order_by(Application.id)
+    ).all()
+    assert [a.status for a in applications] == ["approved", "info_requested", "draft"]
+    registered, asked, _draft = applications
+    number = db.session.scalar(
+        db.select(Registration.number).where(Registration.application_id == registered.id)
+    )
+    assert number.startswith("KEG-LOG-")
+    assert "business plan" in asked.events[-1].comment
+    # The decisions' e-mails are in the development outbox, with links to the applications.
+    subjects = [m["Subject"] for m in outbox.messages()]
+    assert any(number in s for s in subjects)
+    assert any("More information needed" in s for s in subjects)
+    assert outbox.last_link(f"/applications/{asked.id}")
+    auth.login(investor.email, "silk-road-demo-2026")
+    page = client.get("/applications/").get_data(as_text=True)
+    for name in ("Altyn Caravan Logistics LLP", "Jade Bridge Electronics LLP", "Silk Thread"):
+        assert name in page
+    certificate = client.get(f"/applications/{registered.id}/certificate.pdf")
+    assert certificate.status_code == 200
+    assert certificate.data.startswith(b"%PDF")
+    assert client.get(f"/verify/{number}").status_code == 200
 
 
 def test_seeded_eligibility_matches_the_product(app):

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, insert
 
 from portal import lifecycle
@@ -24,6 +25,7 @@ from portal.models import (
 from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
 from portal.services import zone_time
+from portal.services.mail import after_commit_delivery
 
 DEMO_PASSWORD = "silk-road-demo-2026"  # noqa: S105 - public demo accounts only
 DEMO_USERS = [
@@ -43,44 +45,132 @@ def _user(role: str, email: str, name: str) -> User:
 
 
 def load_demo() -> dict:
+    """The demo accounts, and the demo investor's applications: one registered (with its
+    certificate), one sent back by the reviewer for more information, and a draft half filled.
+    Idempotent: an investor who has applications gets no more."""
     users = {role: _user(role, email, name) for role, email, name in DEMO_USERS}
-    investor = users["investor"]
+    investor, reviewer = users["investor"], users["reviewer"]
     has_any = db.session.scalar(
         db.select(db.func.count(Application.id)).where(Application.owner_id == investor.id)
     )
     if not has_any:
-        zone = db.session.scalar(db.select(Zone).where(Zone.code == "KEG-IND"))
-        sector = db.session.scalar(db.select(Sector).where(Sector.code == "textiles"))
-        draft = app_service.create_draft(investor)
-        app_service.update_fields(
-            draft,
-            "company",
-            {
-                "company_name": "Silk Thread Textiles LLP",
-                "legal_form": "llp",
-                "zone_id": zone.id,
-                "sector_id": sector.id,
-                "activity_code": "13.92.0",
-                "address": "Industrial zone, plot 14",
-                "director_name": "Li Wei",
-                "director_nationality": "CN",
-                "contact_email": investor.email,
-            },
-        )
-        app_service.update_fields(
-            draft,
-            "investment",
-            {
-                "investment_amount": Decimal("2500000.00"),
-                "investment_currency": "USD",
-                "planned_jobs": 120,
-            },
-        )
+        base_url = current_app.config["BASE_URL"]
+        with current_app.test_request_context(base_url=base_url):  # links in the e-mails
+            _investor_applications(investor, reviewer)
     db.session.commit()
+    if not has_any:
+        after_commit_delivery()  # the decisions' e-mails, to instance/outbox in development
     return {
         "password": DEMO_PASSWORD,
         "users": [(role, email) for role, email, _ in DEMO_USERS],
     }
+
+
+def _company(investor: User, name: str, zone_code: str, sector_code: str, **fields) -> dict:
+    zone = db.session.scalar(db.select(Zone).where(Zone.code == zone_code))
+    sector = db.session.scalar(db.select(Sector).where(Sector.code == sector_code))
+    return {
+        "company_name": name,
+        "legal_form": "llp",
+        "zone_id": zone.id,
+        "sector_id": sector.id,
+        "director_name": investor.full_name,
+        "director_nationality": "CN",
+        "contact_email": investor.email,
+        **fields,
+    }
+
+
+def _investor_applications(investor: User, reviewer: User) -> None:
+    import io
+
+    from portal.services import review
+    from portal.services.documents import add_document
+
+    def filled(company: dict, investment: dict, founders: list, documents: tuple) -> Application:
+        application = app_service.create_draft(investor)
+        app_service.update_fields(application, "company", company)
+        app_service.update_fields(application, "investment", investment)
+        app_service.set_founders(
+            application,
+            [dict(zip(("kind", "name", "nationality", "share"), f, strict=True)) for f in founders],
+        )
+        for doc_type, title in documents:
+            pdf = io.BytesIO(_demo_pdf(title, company["company_name"]))
+            add_document(application, pdf, f"{doc_type}.pdf", doc_type, investor)
+        return application
+
+    registered = filled(
+        _company(
+            investor,
+            "Altyn Caravan Logistics LLP",
+            "KEG-LOG",
+            "logistics",
+            activity_code="52.10.0",
+            address="Dry port, warehouse block C",
+        ),
+        {
+            "investment_amount": Decimal("18000000.00"),
+            "investment_currency": "CNY",
+            "planned_jobs": 45,
+        },
+        [
+            ("natural", "Li Wei", "CN", "70"),
+            ("natural", "Айгерим Жумабаева", "KZ", "30"),
+        ],
+        (("passport", "Passport"), ("charter", "Charter"), ("business_plan", "Business plan")),
+    )
+    app_service.submit(registered, investor)
+    review.take(registered, reviewer)
+    review.approve(registered, reviewer, "All documents in order. Welcome to the dry port.")
+
+    asked = filled(
+        _company(
+            investor,
+            "Jade Bridge Electronics LLP",
+            "ICBC",
+            "electronics",
+            activity_code="46.52.0",
+            address="ICBC trade area, pavilion 12",
+        ),
+        {
+            "investment_amount": Decimal("750000.00"),
+            "investment_currency": "USD",
+            "planned_jobs": 18,
+        },
+        [("natural", "Li Wei", "CN", "100")],
+        (("passport", "Passport"), ("charter", "Charter")),
+    )
+    app_service.submit(asked, investor)
+    review.take(asked, reviewer)
+    review.request_info(
+        asked,
+        reviewer,
+        "Please add the business plan: the trade zone asks for one for electronics retail.",
+    )
+
+    draft = app_service.create_draft(investor)
+    app_service.update_fields(
+        draft,
+        "company",
+        _company(
+            investor,
+            "Silk Thread Textiles LLP",
+            "KEG-IND",
+            "textiles",
+            activity_code="13.92.0",
+            address="Industrial zone, plot 14",
+        ),
+    )
+    app_service.update_fields(
+        draft,
+        "investment",
+        {
+            "investment_amount": Decimal("2500000.00"),
+            "investment_currency": "USD",
+            "planned_jobs": 120,
+        },
+    )
 
 
 # --- a few years of history, so the dashboard tells a story on first start ---------------------
