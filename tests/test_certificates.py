@@ -187,3 +187,15 @@ def test_application_page_offers_no_certificate_before_registration(investor_cli
     html = investor_client.get(f"/applications/{application.id}").get_data(as_text=True)
 
     assert "Download the certificate" not in html
+
+
+def test_my_applications_links_the_certificate_of_a_registered_company_only(
+    investor_client, investor, registered
+):
+    draft = factories.complete_application(investor)
+
+    html = investor_client.get("/applications/").get_data(as_text=True)
+
+    assert f'href="/applications/{registered.id}/certificate.pdf"' in html
+    assert f'href="/applications/{draft.id}/certificate.pdf"' not in html
+    assert html.count("Certificate (PDF)") == 1
