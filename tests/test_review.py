@@ -381,6 +381,37 @@ def test_the_queue_counts_each_status(reviewer_client, reviewer):
     assert 'In review <span class="count">1</span>' in page
 
 
+def test_a_reviewer_filters_the_queue_to_their_own_or_untaken_applications(
+    reviewer_client, reviewer
+):
+    colleague = UserFactory(role="reviewer", full_name="Gulnara Abenova")
+    mine = in_review(reviewer, company_name="Mine Trading LLP")
+    theirs = in_review(colleague, company_name="Theirs Trading LLP")
+    untaken = submitted(company_name="Untaken Trading LLP")
+
+    def companies(query: str) -> set[str]:
+        page = reviewer_client.get("/review/" + query).get_data(as_text=True)
+        return {a.company_name for a in (mine, theirs, untaken) if a.company_name in page}
+
+    assert companies("?assignee=me") == {"Mine Trading LLP"}
+    assert companies("?assignee=none") == {"Untaken Trading LLP"}
+    assert companies(f"?assignee={colleague.id}") == {"Theirs Trading LLP"}
+    assert companies("?assignee=") == {
+        "Mine Trading LLP",
+        "Theirs Trading LLP",
+        "Untaken Trading LLP",
+    }
+    page = reviewer_client.get("/review/?assignee=me").get_data(as_text=True)
+    assert '<option selected value="me">Me</option>' in page
+    assert f'<option value="{colleague.id}">Gulnara Abenova</option>' in page
+    assert 'Open <span class="count">1</span>' in page  # the tabs count under the filter
+    assert "/review/?assignee=me&amp;status=approved" in page  # and keep it
+    # An id that is not a reviewer's is refused next to the field and ignored.
+    odd = reviewer_client.get("/review/?assignee=999999").get_data(as_text=True)
+    assert "Not a valid choice" in odd
+    assert "1–3 of 3 applications" in odd
+
+
 def test_the_queue_names_sectors_and_reasons_in_the_reviewers_language(reviewer_client, reviewer):
     submitted(sector=sector("pharma"))
     application = in_review(reviewer)

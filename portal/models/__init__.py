@@ -1,6 +1,6 @@
 """All models, importable from one place."""
 
-from portal.models.accounts import ROLES, User, UserSession
+from portal.models.accounts import ROLES, STAFF_ROLES, User, UserSession
 from portal.models.applications import Application, ApplicationEvent, Document, Founder
 from portal.models.messages import AuditEntry, OutgoingEmail
 from portal.models.reference import Baseline, RejectionReason, Sector, Zone, zone_sectors
@@ -8,6 +8,7 @@ from portal.models.registry import Registration, RegistrationCounter
 
 __all__ = [
     "ROLES",
+    "STAFF_ROLES",
     "Application",
     "ApplicationEvent",
     "AuditEntry",

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
 
 ROLES = ("investor", "reviewer", "admin")
+STAFF_ROLES = ("reviewer", "admin")
 
 
 class User(UserMixin, db.Model):
@@ -45,7 +46,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("reviewer", "admin")
+        return self.role in STAFF_ROLES
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session and the remember cookie: a session token,

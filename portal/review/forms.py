@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 from portal.apply.forms import CHOOSE, optional_int
 from portal.extensions import db
 from portal.i18n import data_text
-from portal.models import Sector, Zone
+from portal.models import STAFF_ROLES, Sector, User, Zone
 from portal.services import review
 
 MESSAGE_MAX = 4000
@@ -34,11 +34,22 @@ class QueueForm(FlaskForm):
         description=_l("Company name, registration number or the investor's e-mail"),
         validators=[Optional(), Length(max=200)],
     )
+    assignee = SelectField(_l("Reviewer"), validators=[Optional()])
     sort = SelectField(_l("Sort by"), default=review.DEFAULT_SORT)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         any_ = ("", _l("Any"))
+        # "me" rather than an id, so one bookmark serves every reviewer.
+        self.assignee.choices = [any_, ("me", _l("Me")), ("none", _l("Nobody yet"))] + [
+            (str(u.id), u.full_name or u.email)
+            for u in db.session.scalars(
+                db.select(User)
+                .where(User.role.in_(STAFF_ROLES), User.id != user.id)
+                .order_by(User.full_name, User.email)
+            )
+        ]
         self.status.choices = list(review.STATUS_FILTERS.items())
         self.sort.choices = list(review.SORTS.items())
         # Inactive zones and sectors too: older applications still name them.
@@ -64,7 +75,15 @@ class QueueForm(FlaskForm):
             submitted_from=self._value("submitted_from"),
             submitted_to=self._value("submitted_to"),
             q=self._value("q", ""),
+            assignee_id=self._assignee_id(),
+            unassigned=self._value("assignee") == "none",
         )
+
+    def _assignee_id(self) -> int | None:
+        value = self._value("assignee")
+        if value == "me":
+            return self.user.id
+        return int(value) if value and value.isdigit() else None
 
     def sort_key(self) -> str:
         return self._value("sort", review.DEFAULT_SORT)

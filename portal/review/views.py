@@ -21,7 +21,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @bp.get("/")
 @staff_required
 def queue():
-    form = QueueForm(formdata=request.args)
+    form = QueueForm(formdata=request.args, user=current_user)
     filters = form.filters()
     page = review.queue(filters, form.sort_key(), request.args.get("page", 1, type=int))
     # The filters as they are in the URL, for tabs and page links that keep them.

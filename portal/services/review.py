@@ -67,6 +67,8 @@ class QueueFilters:
     submitted_from: date | None = None
     submitted_to: date | None = None
     q: str = ""
+    assignee_id: int | None = None  # the reviewer who has (or decided) the application
+    unassigned: bool = False  # nobody has taken it yet
 
 
 def _start_of(day: date) -> datetime:
@@ -87,6 +89,10 @@ def _conditions(filters: QueueFilters, *, with_status: bool = True) -> list:
         conds.append(Application.zone_id == filters.zone_id)
     if filters.sector_id:
         conds.append(Application.sector_id == filters.sector_id)
+    if filters.unassigned:
+        conds.append(Application.assignee_id.is_(None))
+    elif filters.assignee_id:
+        conds.append(Application.assignee_id == filters.assignee_id)
     if filters.submitted_from:
         conds.append(Application.submitted_at >= _start_of(filters.submitted_from))
     if filters.submitted_to:
