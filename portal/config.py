@@ -81,6 +81,7 @@ def from_environment(instance_path: str) -> dict:
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "10")) * 1024 * 1024,
         "CONFIRM_TOKEN_MAX_AGE": int(os.environ.get("CONFIRM_TOKEN_MAX_AGE", str(48 * 3600))),
         "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", "3600")),
+        "INVITE_TOKEN_MAX_AGE": int(os.environ.get("INVITE_TOKEN_MAX_AGE", str(7 * 86400))),
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),

@@ -34,6 +34,7 @@ ADMIN_PAGES = [
     "/admin/audit",
 ]
 ADMIN_POSTS = [
+    "/admin/users/invite",
     "/admin/users/{user}/role",
     "/admin/users/{user}/active",
     "/admin/zones/new",
@@ -107,10 +108,18 @@ def test_admin_pages_are_forbidden_to_investors_and_reviewers(client, auth, role
 def test_admin_changes_are_forbidden_to_investors_and_reviewers(client, auth, role, path):
     user = UserFactory(role=role)
     auth.login(user)
-    data = {"role": "admin", f"user-{user.id}-role": "admin", "active": "0", **zone_data()}
+    data = {
+        "role": "admin",
+        f"user-{user.id}-role": "admin",
+        "active": "0",
+        "email": "new-admin@example.com",
+        "locale": "en",
+        **zone_data(),
+    }
     assert client.post(path.format(**ids(user)), data=data).status_code == 403
     assert db.session.get(User, user.id).role == role
     assert audit_entries() == []
+    assert db.session.scalar(db.select(User).where(User.email == "new-admin@example.com")) is None
 
 
 def test_admin_sees_the_administration_link_and_others_do_not(client, auth, admin, reviewer):
@@ -498,3 +507,91 @@ def test_the_last_active_administrator_cannot_be_demoted_or_deactivated(app, adm
         admin_service.set_role(admin, "investor", operator)
     with pytest.raises(DomainError, match="at least one active administrator"):
         admin_service.set_active(admin, False, operator)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def invite(admin_client, **overrides):
+    data = {"email": "Gulnara@Example.com", "full_name": "Gulnara Abenova", "role": "reviewer"}
+    return admin_client.post("/admin/users/invite", data={"locale": "en", **data, **overrides})
+
+
+def test_an_invited_reviewer_chooses_a_password_and_works_the_queue(
+    app, admin_client, admin, outbox
+):
+    response = invite(admin_client, locale="ru")
+    assert response.status_code == 302
+    user = db.session.scalar(db.select(User).where(User.email == "gulnara@example.com"))
+    assert (user.role, user.full_name, user.locale) == ("reviewer", "Gulnara Abenova", "ru")
+    assert not user.is_confirmed
+    assert "gulnara@example.com is invited" in admin_client.get("/admin/users").get_data(
+        as_text=True
+    )
+    (entry,) = audit_entries()
+    assert (entry.action, entry.actor_id) == ("user.invite", admin.id)
+    # The invitation is in the language the admin chose, and names who invited whom as what.
+    (message,) = outbox.messages()
+    assert message["To"] == "gulnara@example.com"
+    text = message.get_body(("plain",)).get_content()
+    assert "Проверяющий" in text
+    assert admin.full_name in text or admin.email in text
+    # The invitee opens the link on another device, chooses a password and signs in.
+    invitee = app.test_client()
+    path = outbox.last_link("/reset/").split("localhost", 1)[1]
+    assert invitee.get(path).status_code == 200
+    chosen = "a caravan crosses the Ili river"
+    response = invitee.post(path, data={"password": chosen, "password_confirm": chosen})
+    assert response.status_code == 302
+    signed_in = invitee.post("/login", data={"email": "gulnara@example.com", "password": chosen})
+    assert signed_in.headers["Location"].endswith("/review/")
+    db.session.refresh(user)
+    assert user.is_confirmed  # following the e-mailed link proves the address
+    assert invitee.get(path).status_code == 400  # the link works once
+
+
+def test_an_invitation_outlives_a_reset_link_but_not_its_week(app, admin_client, outbox):
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.models.base import utcnow
+
+    invite(admin_client)
+    path = outbox.last_link("/reset/").split("localhost", 1)[1]
+    with time_machine.travel(utcnow() + timedelta(days=6)):
+        assert app.test_client().get(path).status_code == 200
+    with time_machine.travel(utcnow() + timedelta(days=8)):
+        late = app.test_client().get(path)
+    assert late.status_code == 400
+    assert "expired" in late.get_data(as_text=True)
+
+
+def test_an_invitation_for_a_taken_or_malformed_address_is_refused_next_to_the_field(
+    admin_client, investor, outbox
+):
+    taken = invite(admin_client, email=investor.email.upper(), full_name="Typed Name")
+    assert taken.status_code == 422
+    assert "already exists" in errors(taken)["email"]
+    page = taken.get_data(as_text=True)
+    assert 'value="Typed Name"' in page  # nothing typed is lost
+    assert '<a href="/admin/users" aria-current="page">Users</a>' in page
+    assert '<details class="card invite" open>' in page
+    malformed = invite(admin_client, email="not-an-address")
+    assert malformed.status_code == 422
+    assert errors(malformed)["email"] == "Enter a valid e-mail address."
+    assert invite(admin_client, locale="xx").status_code == 422
+    assert outbox.messages() == []
+    assert audit_entries() == []
+
+
+def test_nobody_signs_in_to_an_invited_account_before_the_password_is_chosen(
+    app, admin_client, client
+):
+    invite(admin_client)
+    user = db.session.scalar(db.select(User).where(User.email == "gulnara@example.com"))
+    for guess in ("", PASSWORD, user.password_hash):
+        response = app.test_client().post(
+            "/login", data={"email": "gulnara@example.com", "password": guess}
+        )
+        assert response.status_code != 302

@@ -195,3 +195,20 @@ def test_the_catalog_template_holds_every_string_of_the_code():
         if m.id
     }
     assert sorted(found - template) == [], "run `make i18n-extract`, then translate"
+
+
+def test_a_malformed_e_mail_address_is_explained_in_the_page_language(client):
+    client.post("/language", data={"code": "kk"})
+    response = client.post(
+        "/signup",
+        data={
+            "full_name": "Анна",
+            "email": "anna.example.com",
+            "password": "one long phrase here",
+            "password_confirm": "one long phrase here",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert "Дұрыс электрондық пошта мекенжайын енгізіңіз." in page
+    assert "@-sign" not in page
+    assert 'value="anna.example.com"' in page

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.i18n import data_text
+from portal.i18n import LANGUAGES, data_text
+from portal.services.accounts import ROLE_LABELS
 
-ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": _l("Administrator")}
 KIND_LABELS = {"year": _l("Reference year"), "target": _l("Target")}
 ACTION_LABELS = {
+    "user.invite": _l("User invited"),
     "user.role": _l("Role changed"),
     "user.activate": _l("User activated"),
     "user.deactivate": _l("User deactivated"),
@@ -51,6 +53,22 @@ class RoleForm(FlaskForm):
         super().__init__(*args, prefix=f"user-{user.id}", **kwargs)
         self.role.choices = list(ROLE_LABELS.items())
         self.role.label.text = _l("Role of %(email)s", email=user.email)
+
+
+class InviteForm(FlaskForm):
+    """Open an account for a colleague; they choose their password from the e-mailed link."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    full_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), default="reviewer", validators=[InputRequired()])
+    locale = SelectField(_l("Language of the invitation"), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = list(ROLE_LABELS.items())
+        self.locale.choices = list(LANGUAGES.items())
+        if not self.locale.data:
+            self.locale.data = str(get_locale() or "en")
 
 
 class ZoneForm(FlaskForm):

@@ -15,6 +15,7 @@ from portal.admin.forms import (
     ROLE_LABELS,
     AuditFilterForm,
     BaselineForm,
+    InviteForm,
     ReasonForm,
     RoleForm,
     SectorForm,
@@ -28,6 +29,7 @@ from portal.forms import EmptyForm
 from portal.models import AuditEntry, Baseline, RejectionReason, Sector, User, Zone
 from portal.services import DomainError
 from portal.services import admin as admin_service
+from portal.services.mail import after_commit_delivery
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,7 +63,7 @@ def index():
 # --- users -----------------------------------------------------------------------------------
 
 
-def _users_page(failed: dict | None = None, status: int = 200):
+def _users_page(failed: dict | None = None, status: int = 200, invite_form=None):
     """The users list; `failed` holds a row's form that was refused, with its error."""
     filters = UserFilterForm(formdata=request.args)
     filters.validate()
@@ -84,6 +86,7 @@ def _users_page(failed: dict | None = None, status: int = 200):
             pagination=pagination,
             role_forms=role_forms,
             button_form=EmptyForm(),
+            invite_form=invite_form or InviteForm(formdata=None),
             args=args,
         ),
         status,
@@ -100,6 +103,33 @@ def _back_to_users():
 @admin_required
 def users():
     return _users_page()
+
+
+@bp.post("/users/invite")
+@admin_required
+def invite_user():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _users_page(status=422, invite_form=form)
+    try:
+        user = admin_service.invite_user(
+            current_user, form.email.data, form.full_name.data, form.role.data, form.locale.data
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        _attach(form, exc)
+        return _users_page(status=422, invite_form=form)
+    db.session.commit()
+    after_commit_delivery()
+    flash(
+        _(
+            "%(email)s is invited as: %(role)s. The invitation link is on its way.",
+            email=user.email,
+            role=ROLE_LABELS[user.role],
+        ),
+        "success",
+    )
+    return _back_to_users()
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -6,7 +6,9 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.extensions import db
@@ -16,15 +18,19 @@ from portal.services import DomainError
 from portal.services.mail import queue_email
 from portal.services.passwords import check_password_policy, hash_password, verify_password
 
+ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": _l("Administrator")}
+
 CONFIRM_SALT = "confirm-email"
 RESET_SALT = "reset-password"
+INVITE_SALT = "invite"
 
 
 def normalize_email(email: str, check_deliverability: bool = False) -> str:
     try:
         info = validate_email(email.strip(), check_deliverability=check_deliverability)
     except EmailNotValidError as exc:
-        raise DomainError(str(exc), field="email") from exc
+        # email-validator explains in English only; the reader gets their language.
+        raise DomainError(_("Enter a valid e-mail address."), field="email") from exc
     return info.normalized.lower()
 
 
@@ -143,6 +149,11 @@ def make_reset_token(user: User) -> str:
     return _serializer(RESET_SALT).dumps({"uid": user.id, "pw": user.password_hash[-16:]})
 
 
+def make_invite_token(user: User) -> str:
+    """Like a reset link (single-use, it sets the password), but it lives for days."""
+    return _serializer(INVITE_SALT).dumps({"uid": user.id, "pw": user.password_hash[-16:]})
+
+
 def _load_token(token: str, salt: str, max_age: int) -> dict:
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
@@ -165,8 +176,27 @@ def confirm_email(token: str) -> User:
     return user
 
 
+def _load_password_token(token: str) -> dict:
+    """A reset link (valid for an hour) or an invitation (valid for days)."""
+    config = current_app.config
+    kinds = (
+        (RESET_SALT, config["RESET_TOKEN_MAX_AGE"]),
+        (INVITE_SALT, config["INVITE_TOKEN_MAX_AGE"]),
+    )
+    for salt, max_age in kinds:
+        try:
+            return _load_token(token, salt, max_age)
+        except DomainError:
+            try:  # signed with this salt, only too old: say so
+                _serializer(salt).loads(token)
+            except BadSignature:
+                continue
+            raise
+    raise DomainError(_("This link is not valid."))
+
+
 def user_for_reset_token(token: str) -> User:
-    data = _load_token(token, RESET_SALT, current_app.config["RESET_TOKEN_MAX_AGE"])
+    data = _load_password_token(token)
     user = db.session.get(User, data["uid"])
     if user is None or user.password_hash[-16:] != data.get("pw"):
         raise DomainError(_("This link has already been used or is no longer valid."))
@@ -208,6 +238,27 @@ def send_confirmation(user: User) -> None:
         user=user,
         link=link,
     )
+
+
+def invite(email: str, full_name: str, role: str, locale: str, inviter: User) -> User:
+    """An account an admin opens for someone (the caller commits and records it): it has no
+    password anyone knows until the invitee follows the link in the e-mail and chooses one."""
+    user = create_user(
+        email, secrets.token_urlsafe(32), role=role, full_name=full_name, locale=locale
+    )
+    link = url_for("auth.reset", token=make_invite_token(user), _external=True)
+    with force_locale(locale):
+        queue_email(
+            user.email,
+            _("You are invited to Khorgos Gateway"),
+            "invite",
+            user=user,
+            inviter=inviter,
+            role_label=ROLE_LABELS[role],
+            link=link,
+            days=current_app.config["INVITE_TOKEN_MAX_AGE"] // 86400,
+        )
+    return user
 
 
 def send_reset(user: User) -> None:

@@ -15,6 +15,7 @@ from functools import cache
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.i18n import LANGUAGES
 from portal.models import (
     ROLES,
     Application,
@@ -26,7 +27,7 @@ from portal.models import (
     Zone,
     zone_sectors,
 )
-from portal.services import DomainError
+from portal.services import DomainError, accounts
 from portal.services.accounts import end_all_sessions
 
 ZONE_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
@@ -128,6 +129,16 @@ def set_role(user: User, role: str, actor: User) -> bool:
     record(actor, "user.role", _user_target(user), f"role: {user.role} → {role}")
     user.role = role
     return True
+
+
+def invite_user(actor: User, email: str, full_name: str, role: str, locale: str) -> User:
+    """Open an account for a colleague (typically a reviewer) and e-mail them the link that
+    lets them choose their password."""
+    if locale not in LANGUAGES:
+        raise DomainError(_("Unknown language."), field="locale")
+    user = accounts.invite(email, full_name or "", role, locale, inviter=actor)
+    record(actor, "user.invite", _user_target(user), f"role: {role}")
+    return user
 
 
 def set_active(user: User, active: bool, actor: User) -> bool:
