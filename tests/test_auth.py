@@ -179,6 +179,27 @@ def test_password_change_ends_the_other_sessions_but_not_this_one(app, auth, inv
     assert phone.get("/applications/").status_code == 302
 
 
+def test_sign_out_everywhere_else_ends_other_devices_and_remember_me_but_not_this_one(
+    app, investor
+):
+    laptop, phone, tablet = app.test_client(), app.test_client(), app.test_client()
+    laptop.post("/login", data={"email": investor.email, "password": PASSWORD})
+    phone.post("/login", data={"email": investor.email, "password": PASSWORD})
+    tablet.post("/login", data={"email": investor.email, "password": PASSWORD, "remember": "y"})
+    remember = tablet.get_cookie("remember_token").value
+
+    response = laptop.post("/account/sign-out-elsewhere", follow_redirects=True)
+
+    assert "Signed out of 2 other sessions." in response.get_data(as_text=True)
+    assert laptop.get("/applications/").status_code == 200
+    assert phone.get("/applications/").status_code == 302
+    restarted = app.test_client()
+    restarted.set_cookie("remember_token", remember)
+    assert restarted.get("/applications/").status_code == 302
+    again = laptop.post("/account/sign-out-elsewhere", follow_redirects=True)
+    assert "You were not signed in anywhere else." in again.get_data(as_text=True)
+
+
 def test_password_change_needs_the_current_password(investor_client):
     response = investor_client.post(
         "/account/password",

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth.forms import ChangePasswordForm, ForgotForm, LoginForm, ResetForm, SignupForm
@@ -194,6 +195,28 @@ def reset(token: str):
 @login_required
 def account():
     return render_template("auth/account.html")
+
+
+@bp.post("/account/sign-out-elsewhere")
+@login_required
+def sign_out_elsewhere():
+    """End every session of the user but this one (a lost phone, a shared computer)."""
+    if EmptyForm().validate_on_submit():
+        ended = accounts_service.end_all_sessions(
+            current_user, except_token=current_user.current_session_token
+        )
+        db.session.commit()
+        flash(
+            ngettext(
+                "Signed out of %(num)d other session.",
+                "Signed out of %(num)d other sessions.",
+                ended,
+            )
+            if ended
+            else _("You were not signed in anywhere else."),
+            "success",
+        )
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
