@@ -226,8 +226,10 @@ def test_review_lists_what_is_missing_and_refuses_to_submit(investor_client):
 
 def test_submitting_a_complete_application_records_an_event_and_confirms(investor_client, investor):
     application = complete_application(owner=investor)
+    step = investor_client.get(f"/applications/{application.id}/step/review")
+    assert "answer to the reviewer" not in step.get_data(as_text=True)  # nothing to answer yet
     response = investor_client.post(
-        f"/applications/{application.id}/step/review", data={"confirm": "y"}
+        f"/applications/{application.id}/step/review", data={"confirm": "y", "answer": "Hi"}
     )
     assert response.status_code == 302
     page = investor_client.get(response.location).get_data(as_text=True)
@@ -241,6 +243,7 @@ def test_submitting_a_complete_application_records_an_event_and_confirms(investo
         "submitted",
     )
     assert event.created_at is not None
+    assert event.comment == ""
     # Submitted applications can no longer be edited.
     assert investor_client.get(f"/applications/{application.id}/step/company").status_code == 403
 

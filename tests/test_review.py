@@ -509,12 +509,22 @@ def test_take_request_information_resubmit_and_approve_through_the_pages(
     auth.login(investor)
     for url in (f"/applications/{application.id}", f"/applications/{application.id}/step/company"):
         assert "Please sign the charter." in client.get(url).get_data(as_text=True)
-    client.post(f"/applications/{application.id}/step/review", data={"confirm": "y"})
+    step = client.get(f"/applications/{application.id}/step/review").get_data(as_text=True)
+    assert "Your answer to the reviewer (optional)" in step
+    client.post(
+        f"/applications/{application.id}/step/review",
+        data={"confirm": "y", "answer": "Signed on every page; the new scan is uploaded."},
+    )
     db.session.refresh(application)
     assert application.status == lifecycle.SUBMITTED
+    assert application.events[-1].comment == "Signed on every page; the new scan is uploaded."
 
+    # The reviewer reads the answer in the timeline.
     auth.logout()
     auth.login(reviewer)
+    assert "Signed on every page; the new scan is uploaded." in client.get(base).get_data(
+        as_text=True
+    )
     client.post(f"{base}/take")
     response = client.post(f"{base}/approve", data={"comment": ""}, follow_redirects=True)
     assert "the company is registered as KEG-IND-" in response.get_data(as_text=True)

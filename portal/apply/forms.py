@@ -218,6 +218,12 @@ class DocumentForm(FlaskForm):
 
 
 class SubmitForm(FlaskForm):
+    # Shown on a resubmission only: the investor's answer to the request for information.
+    answer = TextAreaField(
+        _l("Your answer to the reviewer (optional)"),
+        description=_l("What you changed or added. The reviewer reads it with the application."),
+        validators=[Optional(), Length(max=4000)],
+    )
     confirm = BooleanField(
         _l("I confirm that the information and documents are true and complete."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],

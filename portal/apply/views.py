@@ -228,7 +228,8 @@ def _review_step(application):
     if request.method == "POST":
         if form.validate_on_submit() and not problems:
             try:
-                app_service.submit(application, current_user)
+                answer = form.answer.data if application.status == lifecycle.INFO_REQUESTED else ""
+                app_service.submit(application, current_user, comment=answer or "")
             except (DomainError, lifecycle.IllegalMove) as exc:
                 db.session.rollback()
                 flash(getattr(exc, "message", str(exc)), "error")

@@ -317,15 +317,16 @@ def transition(
     return event
 
 
-def submit(application: Application, actor: User) -> ApplicationEvent:
-    """Check everything once more and submit (or resubmit after a request for information)."""
+def submit(application: Application, actor: User, comment: str = "") -> ApplicationEvent:
+    """Check everything once more and submit (or resubmit after a request for information,
+    with the investor's answer as the event's comment)."""
     if not actor.is_confirmed:
         raise DomainError(_("Confirm your e-mail address before submitting."))
     problems = submission_problems(application)
     if problems:
         raise DomainError(_("The application is not complete yet."))
     action = "resubmit" if application.status == lifecycle.INFO_REQUESTED else "submit"
-    return transition(application, action, actor)
+    return transition(application, action, actor, comment)
 
 
 def withdraw(application: Application, actor: User, comment: str = "") -> ApplicationEvent:
