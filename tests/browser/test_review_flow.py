@@ -79,6 +79,7 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     page.get_by_label("Address in the zone").fill("Industrial zone, plot 15")
     page.get_by_role("button", name="Save draft").click()
     page.goto(f"{live_server}/applications/{ours.id}/step/review")
+    page.get_by_label("Your answer to the reviewer").fill("The charter is signed; plot 15 now.")
     page.get_by_label("I confirm that the information").check()
     page.get_by_role("button", name="Resubmit the application").click()
     expect(page.locator(".badge").first).to_have_text("Submitted")
@@ -88,6 +89,9 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     sign_in(page, live_server, reviewer)
     page.get_by_role("link", name="Silk Thread Textiles LLP").click()
     expect(page.get_by_text("Industrial zone, plot 15")).to_be_visible()
+    expect(page.locator(".timeline blockquote").last).to_have_text(
+        "The charter is signed; plot 15 now."
+    )
     page.get_by_role("button", name="Take it").click()
     page.get_by_role("button", name="Approve and register").click()
     expect(page.get_by_text(re.compile(r"registered as KEG-IND-\d{4}-000001"))).to_be_visible()
