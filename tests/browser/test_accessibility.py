@@ -69,7 +69,7 @@ def test_pages_of_every_role_pass_axe(live_server, page, axe):
     for path in investor_pages:
         page.goto(live_server + path)
         assert_accessible(axe, page, path)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     sign_in(page, live_server, admin)
     admin_pages = [

@@ -95,7 +95,7 @@ def test_reviewer_reaches_the_dashboard_and_investor_does_not(live_server, page,
     response = page.goto(live_server + "/dashboard/")
     assert response.status == 403
     expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     sign_in(page, live_server, reviewer)
     page.get_by_role("link", name="Dashboard").click()

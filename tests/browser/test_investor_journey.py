@@ -115,7 +115,7 @@ def test_a_draft_resumes_after_signing_out_and_back_in(live_server, page, invest
     page.get_by_label("Proposed company name").fill("Half Finished LLP")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     page.goto(live_server + "/login")
     page.get_by_label("E-mail").fill(investor.email)

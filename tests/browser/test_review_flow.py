@@ -64,7 +64,7 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     page.get_by_role("button", name="Send the request").click()
     expect(page.get_by_text("Your request is sent.")).to_be_visible()
     expect(page.locator(".badge").first).to_have_text("Information requested")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     # The investor reads the request, changes the address and resubmits.
     sign_in(page, live_server, investor)
@@ -83,7 +83,7 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     page.get_by_label("I confirm that the information").check()
     page.get_by_role("button", name="Resubmit the application").click()
     expect(page.locator(".badge").first).to_have_text("Submitted")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     # The reviewer takes it again and approves.
     sign_in(page, live_server, reviewer)
@@ -96,7 +96,7 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     page.get_by_role("button", name="Approve and register").click()
     expect(page.get_by_text(re.compile(r"registered as KEG-IND-\d{4}-000001"))).to_be_visible()
     screenshot("review-05-approved")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
     sign_in(page, live_server, investor)
     page.get_by_role("link", name="Silk Thread Textiles LLP").click()
