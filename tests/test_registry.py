@@ -312,3 +312,18 @@ def test_public_pages_show_nothing_private_when_signed_in_as_someone_else(
 
     for secret in SECRETS.values():
         assert secret not in html
+
+
+def test_the_home_page_counts_the_registry_and_verifies_a_number(client):
+    factories.registered_application(number="KEG-IND-2026-000001")
+    factories.complete_application()  # a draft is not registered
+    home = client.get("/").get_data(as_text=True)
+    assert "1 company is registered in the zones." in home
+    assert "How registration works" in home
+    assert 'action="/verify"' in home
+    factories.registered_application(
+        number="LYG-2026-000001", zone_code="LYG", sector_code="logistics"
+    )
+    assert "2 companies are registered in the zones." in client.get("/").get_data(as_text=True)
+    response = client.get("/verify?number=keg-ind-2026-000001")
+    assert response.headers["Location"].endswith("/verify/KEG-IND-2026-000001")

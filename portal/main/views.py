@@ -10,7 +10,8 @@ from portal.auth.views import safe_next
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.i18n import LANGUAGES
-from portal.models import Sector, Zone
+from portal.models import Registration, Sector, Zone
+from portal.registry.forms import VerifyForm
 
 bp = Blueprint("main", __name__)
 
@@ -21,7 +22,14 @@ def index():
         db.select(Zone).where(Zone.active).options(selectinload(Zone.sectors)).order_by(Zone.id)
     ).all()
     sectors = db.session.scalars(db.select(Sector).where(Sector.active).order_by(Sector.name)).all()
-    return render_template("main/index.html", zones=zones, sectors=sectors)
+    registered = db.session.scalar(db.select(db.func.count(Registration.id)))
+    return render_template(
+        "main/index.html",
+        zones=zones,
+        sectors=sectors,
+        registered=registered,
+        verify_form=VerifyForm(formdata=None),
+    )
 
 
 @bp.get("/healthz")
