@@ -70,6 +70,18 @@ def test_signup_refuses_a_taken_email_and_a_bad_one(client, investor):
     assert 'id="email-error"' in html
 
 
+def test_a_signup_that_loses_a_race_for_the_address_gets_the_same_answer(
+    client, investor, monkeypatch
+):
+    # Another process created the account between this one's check and its insert.
+    monkeypatch.setattr(accounts_service, "find_user_by_email", lambda email: None)
+    response = signup(client, email=investor.email)
+    html = response.get_data(as_text=True)
+    assert "An account with this e-mail already exists." in html
+    assert 'value="Nurlan Abenov"' in html  # what was typed stays
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
 def test_signup_refuses_mismatched_passwords(client):
     html = signup(client, password_confirm="something else entirely").get_data(as_text=True)
     assert "The passwords differ." in html

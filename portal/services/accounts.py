@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import ROLES, User, UserSession
@@ -61,8 +62,13 @@ def create_user(
         locale=locale,
         email_confirmed_at=utcnow() if confirmed else None,
     )
-    db.session.add(user)
-    db.session.flush()
+    # Two processes may pass the check above for the same address at the same instant; the
+    # unique index decides, and the loser gets the same answer as above, not an error page.
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:
+        raise DomainError(_("An account with this e-mail already exists."), field="email") from exc
     return user
 
 
