@@ -203,3 +203,21 @@ def pytest_report_header(config):
 
 def table_names() -> list[str]:
     return inspect(db.engine).get_table_names()
+
+
+def count_queries(client, url: str) -> int:
+    """How many SQL statements one GET of `url` runs (list pages must not grow with rows)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(statements)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import AuditEntry, Baseline, RejectionReason, Sector, User, UserSession, Zone
 from portal.services import DomainError
 from portal.services import admin as admin_service
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, count_queries
 from tests.factories import UserFactory, sector, zone
 from tests.test_apply import company_data
 
@@ -221,21 +220,6 @@ def test_users_list_searches_by_email_and_filters_by_role(admin_client):
     assert "gulmira@example.com" not in html
     # A search for a LIKE wildcard is a search for the character.
     assert "No user matches." in admin_client.get("/admin/users?q=%25").get_data(as_text=True)
-
-
-def count_queries(client, path: str) -> int:
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_users_list_is_paginated_with_a_fixed_number_of_queries(admin_client):

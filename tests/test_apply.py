@@ -10,6 +10,7 @@ import pytest
 from portal import lifecycle
 from portal.extensions import db
 from portal.models import Application, ApplicationEvent
+from tests.conftest import count_queries
 from tests.factories import ApplicationFactory, complete_application, sector, zone
 
 
@@ -319,3 +320,13 @@ def test_review_names_each_missing_field_by_its_label(investor_client):
     html = investor_client.get(f"/applications/{app_id}/step/review").get_data(as_text=True)
     assert "Economic activity code (OKED) — This field is required." in html
     assert "Planned jobs — This field is required." in html
+
+
+def test_my_applications_runs_the_same_number_of_queries_for_few_and_many(
+    investor_client, investor
+):
+    complete_application(owner=investor)
+    few = count_queries(investor_client, "/applications/")
+    for code in ("ICBC", "KEG-LOG", "LYG", "KEG-IND"):
+        ApplicationFactory(owner=investor, zone=zone(code))
+    assert count_queries(investor_client, "/applications/") == few

@@ -7,12 +7,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models.base import utcnow
 from tests import factories
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, count_queries
 
 
 def _rows(html: str) -> list[str]:
@@ -150,24 +149,11 @@ def test_an_unknown_zone_is_reported_next_to_its_field(client, companies):
 
 
 def test_registry_takes_the_same_number_of_queries_for_few_and_many_rows(app, client):
-    def count_queries(url: str) -> int:
-        statements = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
-
     factories.registered_application()
-    few = count_queries("/registry")
+    few = count_queries(client, "/registry")
     for _ in range(12):
         factories.registered_application(sector_code="electronics")
-    many = count_queries("/registry")
+    many = count_queries(client, "/registry")
 
     assert few == many
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from flask import current_app
-from sqlalchemy import event
 
 from portal import lifecycle
 from portal.extensions import db
@@ -15,6 +14,7 @@ from portal.models import Application, ApplicationEvent, OutgoingEmail, Registra
 from portal.models import RejectionReason as Reason
 from portal.services import DomainError, review
 from portal.services import applications as app_service
+from tests.conftest import count_queries
 from tests.factories import (
     PASSWORD,
     ApplicationFactory,
@@ -575,22 +575,6 @@ def test_a_decision_on_an_application_decided_meanwhile_changes_nothing(
 
 
 # --- a fixed number of queries ---------------------------------------------------------------
-
-
-def count_queries(client, url: str) -> int:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def many_rows(count: int, reviewers) -> None:

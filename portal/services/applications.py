@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from portal import lifecycle
 from portal.extensions import db
@@ -337,6 +338,7 @@ def applications_of(user: User) -> list[Application]:
     return list(
         db.session.scalars(
             db.select(Application)
+            .options(joinedload(Application.zone))
             .where(Application.owner_id == user.id)
             .order_by(Application.updated_at.desc())
         )
