@@ -538,6 +538,50 @@ def test_take_request_information_resubmit_and_approve_through_the_pages(
     assert number in outbox.messages()[-1]["Subject"]
 
 
+def test_the_reviewer_sees_what_the_investor_changed_since_the_request(
+    app, request_ctx, reviewer_client, reviewer
+):
+    import io
+
+    from portal.services import documents as doc_service
+    from tests.factories import PDF_BYTES
+
+    application = in_review(reviewer, company_name="Before Name LLP")
+    review.request_info(application, reviewer, "Please add the business plan.")
+    db.session.commit()
+    page = f"/review/applications/{application.id}"
+    # While the investor works on it, nothing is compared yet.
+    assert "What changed since the request" not in reviewer_client.get(page).get_data(as_text=True)
+    owner = application.owner
+    app_service.update_fields(
+        application,
+        "company",
+        {"company_name": "After Name LLP", "sector_id": sector("electronics").id},
+    )
+    app_service.update_fields(application, "investment", {"planned_jobs": 1250})
+    doc_service.add_document(application, io.BytesIO(PDF_BYTES), "plan.pdf", "business_plan", owner)
+    app_service.submit(application, owner, comment="Plan added.")
+    db.session.commit()
+
+    html = reviewer_client.get(page).get_data(as_text=True)
+    assert "What changed since the request for information" in html
+    assert "Please add the business plan." in html
+    assert "<del>Before Name LLP</del>" in html and "<ins>After Name LLP</ins>" in html
+    assert "<del>Textiles</del>" in html and "<ins>Electronics</ins>" in html
+    assert "<ins>1,250</ins>" in html
+    assert "<ins>plan.pdf — Business plan</ins>" in html
+    assert "Founders" not in html.split("What changed")[1].split("</table>")[0]
+
+
+def test_a_resubmission_without_changes_says_so(app, request_ctx, reviewer_client, reviewer):
+    application = in_review(reviewer)
+    review.request_info(application, reviewer, "Is the address final?")
+    app_service.submit(application, application.owner, comment="Yes, it is.")
+    db.session.commit()
+    html = reviewer_client.get(f"/review/applications/{application.id}").get_data(as_text=True)
+    assert "The investor resubmitted without changing the application." in html
+
+
 def test_rejection_keeps_what_was_typed_when_the_reason_is_missing(reviewer_client, reviewer):
     application = in_review(reviewer)
     base = f"/review/applications/{application.id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -155,6 +155,9 @@ class ApplicationEvent(db.Model):
     # Seconds since the event that started this one's clock (see services.applications.CLOCKS):
     # approve/reject from the first submission, resubmit from the latest request for information.
     elapsed_seconds: Mapped[int | None]
+    # On a request for information: what the application held then, so the reviewer sees
+    # what the investor changed before resubmitting (services.changes).
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
 
     application: Mapped[Application] = relationship(back_populates="events")
     actor: Mapped[User] = relationship()

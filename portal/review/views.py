@@ -11,7 +11,7 @@ from portal.access import get_application, staff_required
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.review.forms import ApproveForm, QueueForm, RejectForm, RequestInfoForm
-from portal.services import DomainError, review
+from portal.services import DomainError, changes, review
 from portal.services.mail import after_commit_delivery
 from portal.services.public_registry import registration_of
 
@@ -49,6 +49,7 @@ def _render(application, status: int = 200, **forms):
             registration=registration_of(application),
             actions=review.actions_for(application, current_user),
             days_waiting=review.days_waiting(application),
+            since_request=changes.since_last_request(application),
             **forms,
         ),
         status,

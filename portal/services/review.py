@@ -28,7 +28,7 @@ from portal.models import (
     Zone,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError
+from portal.services import DomainError, changes
 from portal.services import applications as app_service
 from portal.services.mail import queue_email
 from portal.services.numbering import assign_registration
@@ -286,6 +286,7 @@ def request_info(application: Application, reviewer: User, message: str) -> Appl
         raise DomainError(_("Write what the investor should add or change."), field="message")
     application = _check_assignee(application, reviewer)
     event = app_service.transition(application, "request_info", reviewer, comment=message)
+    event.snapshot = changes.snapshot(application)  # to show what the investor changes
     _notify(
         application,
         _l("More information needed for %(company)s", company=application.display_name),

@@ -88,10 +88,13 @@ def test_reviewer_asks_for_information_then_approves_and_the_investor_sees_the_n
     # The reviewer takes it again and approves.
     sign_in(page, live_server, reviewer)
     page.get_by_role("link", name="Silk Thread Textiles LLP").click()
-    expect(page.get_by_text("Industrial zone, plot 15")).to_be_visible()
+    expect(page.locator("dd", has_text="Industrial zone, plot 15")).to_be_visible()
     expect(page.locator(".timeline blockquote").last).to_have_text(
         "The charter is signed; plot 15 now."
     )
+    changes = page.get_by_role("region", name="What changed since the request for information")
+    expect(changes.locator("ins")).to_have_text("Industrial zone, plot 15")
+    screenshot("review-04b-what-changed")
     page.get_by_role("button", name="Take it").click()
     page.get_by_role("button", name="Approve and register").click()
     expect(page.get_by_text(re.compile(r"registered as KEG-IND-\d{4}-000001"))).to_be_visible()
