@@ -412,6 +412,24 @@ def test_a_reviewer_filters_the_queue_to_their_own_or_untaken_applications(
     assert "1–3 of 3 applications" in odd
 
 
+def test_the_queue_marks_applications_back_from_the_investor(
+    app, request_ctx, reviewer_client, reviewer
+):
+    submitted(company_name="First Time LLP")
+    answered = in_review(reviewer, company_name="Answered LLP")
+    review.request_info(answered, reviewer, "Add the plan.")
+    app_service.submit(answered, answered.owner)
+    db.session.commit()
+    rows = reviewer_client.get("/review/").get_data(as_text=True).split("<tr>")[2:]
+    marked = {
+        name
+        for name in ("First Time LLP", "Answered LLP")
+        for row in rows
+        if name in row and "answered the request" in row
+    }
+    assert marked == {"Answered LLP"}
+
+
 def test_the_queue_names_sectors_and_reasons_in_the_reviewers_language(reviewer_client, reviewer):
     submitted(sector=sector("pharma"))
     application = in_review(reviewer)

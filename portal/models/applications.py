@@ -77,6 +77,12 @@ class Application(db.Model):
     def display_name(self) -> str:
         return self.company_name or f"#{self.id}"
 
+    @property
+    def resubmitted(self) -> bool:
+        """Back in the queue after the investor answered a request for information: only a
+        reviewer's take sets the assignee, and a first submission has none yet."""
+        return self.status == "submitted" and self.assignee_id is not None
+
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status}>"
 
