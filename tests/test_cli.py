@@ -79,6 +79,9 @@ def test_demo_queue_holds_complete_applications_a_reviewer_can_open(app):
             # "You have this application since ..." needs the moment it was taken.
             assert application.assignee_id is not None
             assert application.assigned_at is not None
+        # Nobody has an application nobody took ("answered the request" depends on it).
+        taken = any(e.action == "take" for e in application.events)
+        assert (application.assignee_id is not None) == taken
 
 
 def test_the_demo_investor_has_an_application_in_each_state_worth_showing(

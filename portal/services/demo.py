@@ -289,7 +289,8 @@ def load_history(years: int = 3, today: date | None = None, seed: int = 2016) ->
                     "submitted_at": max(s[1] for s in steps if s[0] in ("submit", "resubmit")),
                     "submitted_on": day,
                     "decided_at": steps[-1][1] if status in lifecycle.DECIDED else None,
-                    "assignee_id": reviewer if status != lifecycle.WITHDRAWN else None,
+                    # Only a reviewer's take assigns an application.
+                    "assignee_id": reviewer if any(s[0] == "take" for s in steps) else None,
                     "assigned_at": max(
                         (at for action, at, _who in steps if action == "take"), default=None
                     ),
