@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from babel import Locale
+from flask import g, has_app_context
 from flask_babel import get_locale, gettext
 
 LANGUAGES = {"en": "English", "ru": "Русский", "kk": "Қазақша", "zh": "中文"}
@@ -17,9 +18,36 @@ def N_(text: str) -> str:  # noqa: N802 - the conventional name of the no-op mar
 
 
 def data_text(text: str | None) -> str:
-    """Reference data in the page's language: the catalog's translation of a seeded name, or
-    the text as an admin wrote it."""
-    return gettext(text) if text else ""
+    """Reference data in the page's language: what an admin typed for this language, else the
+    catalog's translation (of a seeded name), else the text as an admin wrote it."""
+    if not text:
+        return ""
+    lang = str(get_locale() or "en")
+    if lang != "en":
+        typed = _typed_translations().get(text, {}).get(lang)
+        if typed:
+            return typed
+    return gettext(text)
+
+
+def _typed_translations() -> dict[str, dict[str, str]]:
+    """English text -> {language: text}, from the names admins typed; read once per request."""
+    if not has_app_context():
+        return {}
+    cached = g.get("typed_translations")
+    if cached is None:
+        from portal.extensions import db
+        from portal.models import RejectionReason, Sector, Zone
+
+        cached = {}
+        for model in (Zone, Sector, RejectionReason):
+            rows = db.session.scalars(db.select(model).where(model.translations.is_not(None)))
+            for obj in rows:
+                for lang, texts in obj.translations.items():
+                    for field, value in texts.items():
+                        cached.setdefault(getattr(obj, field), {})[lang] = value
+        g.typed_translations = cached
+    return cached
 
 
 def _locale() -> Locale:

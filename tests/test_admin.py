@@ -312,6 +312,36 @@ def test_admin_adds_and_renames_a_sector(admin_client, admin):
     assert "textiles is already used" in errors(response)["code"]
 
 
+def test_a_sector_added_by_an_admin_reads_in_each_language_they_typed(admin_client, client):
+    data = {"code": "mining", "name": "Mining", "active": "y", "name_ru": "Горное дело"}
+    assert (
+        admin_client.post("/admin/sectors/new", data={**data, "name_zh": "采矿"}).status_code == 302
+    )
+    mining = sector("mining")
+    industrial = zone("KEG-IND")
+    industrial.sectors.append(mining)
+    db.session.commit()
+    assert 'name_ru: "Горное дело"; name_zh: "采矿"' in audit_entries()[-1].details
+    edit = admin_client.get(f"/admin/sectors/{mining.id}").get_data(as_text=True)
+    assert 'value="Горное дело"' in edit and 'value="采矿"' in edit
+
+    def home(lang: str) -> str:
+        visitor = client.application.test_client()
+        visitor.post("/language", data={"code": lang})
+        return visitor.get("/").get_data(as_text=True)
+
+    assert "<li>Горное дело</li>" in home("ru")
+    assert "<li>采矿</li>" in home("zh")
+    assert "<li>Mining</li>" in home("kk")  # nothing typed for Kazakh: the English name
+    assert "<li>Mining</li>" in home("en")
+    # Clearing a language goes back to the English name, and the log says what changed.
+    admin_client.post(f"/admin/sectors/{mining.id}", data={**data, "name_zh": ""})
+    assert "<li>Mining</li>" in home("zh")
+    assert audit_entries()[-1].details == 'name_zh: "采矿" → ""'
+    # A seeded sector keeps the catalog's translation until an admin types another.
+    assert "<li>Текстиль</li>" in home("ru")
+
+
 def test_saving_without_changes_records_nothing(admin_client):
     pharma = sector("pharma")
     data = {"code": "pharma", "name": pharma.name, "active": "y"}

@@ -9,6 +9,7 @@ from wtforms import BooleanField, IntegerField, SearchField, SelectField, String
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.i18n import LANGUAGES, data_text
+from portal.models.reference import OTHER_LANGUAGES
 from portal.services.accounts import ROLE_LABELS
 
 KIND_LABELS = {"year": _l("Reference year"), "target": _l("Target")}
@@ -71,6 +72,17 @@ class InviteForm(FlaskForm):
             self.locale.data = str(get_locale() or "en")
 
 
+def _in_other_languages(form, field: str, max_length: int, textarea: bool = False):
+    """`name_ru`, `name_kk`, `name_zh` ... fields on `form`, each labelled by its language."""
+    kind = TextAreaField if textarea else StringField
+    for lang in OTHER_LANGUAGES:
+        label = LANGUAGES[lang]
+        setattr(
+            form, f"{field}_{lang}", kind(label, validators=[Optional(), Length(max=max_length)])
+        )
+    return form
+
+
 class ZoneForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -79,10 +91,17 @@ class ZoneForm(FlaskForm):
     active = BooleanField(_l("Active: investors can choose this zone"), default=True)
 
 
+_in_other_languages(ZoneForm, "name", 200)
+_in_other_languages(ZoneForm, "description", 4000, textarea=True)
+
+
 class SectorForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     active = BooleanField(_l("Active: investors can choose this sector"), default=True)
+
+
+_in_other_languages(SectorForm, "name", 200)
 
 
 class BaselineForm(FlaskForm):
@@ -103,6 +122,9 @@ class ReasonForm(FlaskForm):
         _l("Reason shown to the investor"), validators=[DataRequired(), Length(max=200)]
     )
     active = BooleanField(_l("Active: reviewers can choose this reason"), default=True)
+
+
+_in_other_languages(ReasonForm, "label", 200)
 
 
 class AuditFilterForm(GetForm):

@@ -163,7 +163,7 @@ class ApplicationEvent(db.Model):
     elapsed_seconds: Mapped[int | None]
     # On a request for information: what the application held then, so the reviewer sees
     # what the investor changed before resubmitting (services.changes).
-    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    snapshot: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     application: Mapped[Application] = relationship(back_populates="events")
     actor: Mapped[User] = relationship()

@@ -4,10 +4,52 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+
+# The languages other than English an admin may type names in (English is the column itself).
+OTHER_LANGUAGES = ("ru", "kk", "zh")
+
+
+def _translation(field: str, lang: str) -> property:
+    """`obj.name_ru`, read and written like a column: the text in `translations`, or ""."""
+
+    def get(self) -> str:
+        return ((self.translations or {}).get(lang) or {}).get(field, "")
+
+    def set_(self, value: str) -> None:
+        texts = {k: dict(v) for k, v in (self.translations or {}).items()}
+        if value:
+            texts.setdefault(lang, {})[field] = value
+        else:
+            texts.get(lang, {}).pop(field, None)
+        # A new object, so the change is seen and saved.
+        self.translations = {k: v for k, v in texts.items() if v} or None
+
+    return property(get, set_)
+
+
+class Translated:
+    """Names an admin types per language, for reference data added after the catalog was
+    translated: {"ru": {"name": "..."}, ...}. Empty means the catalog's translation, if any."""
+
+    TRANSLATED: tuple[str, ...] = ()
+    translations: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+
+    @classmethod
+    def translated_fields(cls) -> tuple[str, ...]:
+        """The form/service names of the per-language texts, e.g. ("name_ru", ...)."""
+        return tuple(f"{field}_{lang}" for field in cls.TRANSLATED for lang in OTHER_LANGUAGES)
+
+
+def translatable(cls):
+    for field in cls.TRANSLATED:
+        for lang in OTHER_LANGUAGES:
+            setattr(cls, f"{field}_{lang}", _translation(field, lang))
+    return cls
+
 
 zone_sectors = Table(
     "zone_sectors",
@@ -17,8 +59,10 @@ zone_sectors = Table(
 )
 
 
-class Zone(db.Model):
+@translatable
+class Zone(Translated, db.Model):
     __tablename__ = "zones"
+    TRANSLATED = ("name", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -38,8 +82,10 @@ class Zone(db.Model):
         return f"<Zone {self.code}>"
 
 
-class Sector(db.Model):
+@translatable
+class Sector(Translated, db.Model):
     __tablename__ = "sectors"
+    TRANSLATED = ("name",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -69,8 +115,10 @@ class Baseline(db.Model):
         return Decimal(self.registrations) / Decimal(self.days)
 
 
-class RejectionReason(db.Model):
+@translatable
+class RejectionReason(Translated, db.Model):
     __tablename__ = "rejection_reasons"
+    TRANSLATED = ("label",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

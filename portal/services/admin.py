@@ -27,6 +27,7 @@ from portal.models import (
     Zone,
     zone_sectors,
 )
+from portal.models.reference import OTHER_LANGUAGES
 from portal.services import DomainError, accounts
 from portal.services.accounts import end_all_sessions
 
@@ -34,10 +35,10 @@ ZONE_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 LOWER_CODE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
 BASELINE_KINDS = ("year", "target")
 
-ZONE_FIELDS = ("code", "name", "description", "timezone", "active")
-SECTOR_FIELDS = ("code", "name", "active")
+ZONE_FIELDS = ("code", "name", "description", "timezone", "active", *Zone.translated_fields())
+SECTOR_FIELDS = ("code", "name", "active", *Sector.translated_fields())
 BASELINE_FIELDS = ("label", "year", "registrations", "days", "kind")
-REASON_FIELDS = ("code", "label", "active")
+REASON_FIELDS = ("code", "label", "active", *RejectionReason.translated_fields())
 
 
 @cache
@@ -60,8 +61,16 @@ def _show(value) -> str:
     return str(value)
 
 
+def _is_translation(name: str) -> bool:
+    return name.rsplit("_", 1)[-1] in OTHER_LANGUAGES
+
+
 def _describe(values: Mapping) -> str:
-    return "; ".join(f"{name}: {_show(value)}" for name, value in values.items())
+    return "; ".join(
+        f"{name}: {_show(value)}"
+        for name, value in values.items()
+        if value or not _is_translation(name)  # no "name_ru: " for each empty language
+    )
 
 
 def _apply(obj, values: Mapping) -> str:
@@ -78,6 +87,11 @@ def _apply(obj, values: Mapping) -> str:
 def _clean(values: Mapping, names: Iterable[str]) -> dict:
     cleaned = {}
     for name in names:
+        if _is_translation(name):
+            if name not in values:  # not given: left as it is
+                continue
+            cleaned[name] = (values[name] or "").strip()
+            continue
         value = values[name]
         cleaned[name] = value.strip() if isinstance(value, str) else value
     return cleaned
