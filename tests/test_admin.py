@@ -324,6 +324,7 @@ def test_a_sector_added_by_an_admin_reads_in_each_language_they_typed(admin_clie
     assert 'name_ru: "Горное дело"; name_zh: "采矿"' in audit_entries()[-1].details
     edit = admin_client.get(f"/admin/sectors/{mining.id}").get_data(as_text=True)
     assert 'value="Горное дело"' in edit and 'value="采矿"' in edit
+    assert re.search(r'<input[^>]*id="name_zh" lang="zh"', edit)  # typed and read as Chinese
 
     def home(lang: str) -> str:
         visitor = client.application.test_client()

@@ -76,10 +76,12 @@ def _in_other_languages(form, field: str, max_length: int, textarea: bool = Fals
     """`name_ru`, `name_kk`, `name_zh` ... fields on `form`, each labelled by its language."""
     kind = TextAreaField if textarea else StringField
     for lang in OTHER_LANGUAGES:
-        label = LANGUAGES[lang]
-        setattr(
-            form, f"{field}_{lang}", kind(label, validators=[Optional(), Length(max=max_length)])
+        box = kind(
+            LANGUAGES[lang],
+            validators=[Optional(), Length(max=max_length)],
+            render_kw={"lang": lang},  # spelling, fonts and screen readers in that language
         )
+        setattr(form, f"{field}_{lang}", box)
     return form
 
 
