@@ -297,3 +297,92 @@ def test_logins_are_throttled(make_app, investor):
     ]
     assert statuses[:10] == [200] * 10
     assert statuses[-1] == 429
+
+
+# --- the account's details ------------------------------------------------------------------
+
+
+def test_the_investor_renames_themselves(investor_client, investor):
+    response = investor_client.post(
+        "/account/details", data={"which": "name", "name-full_name": "  Aruzhan Bekova "}
+    )
+    assert response.status_code == 302
+    assert "Aruzhan Bekova" in investor_client.get("/account").get_data(as_text=True)
+    empty = investor_client.post("/account/details", data={"which": "name", "name-full_name": ""})
+    assert empty.status_code == 422
+    assert 'id="name-full_name-error"' in empty.get_data(as_text=True)
+
+
+def change_email(client, new_email, password=PASSWORD):
+    return client.post(
+        "/account/details",
+        data={"which": "email", "email-new_email": new_email, "email-current_password": password},
+    )
+
+
+@pytest.mark.parametrize(
+    ("new_email", "password", "message"),
+    [
+        ("new@example.com", "not the password", "The current password is not right."),
+        ("not-an-address", PASSWORD, "Enter a valid e-mail address."),
+        ("TAKEN@example.com", PASSWORD, "An account with this e-mail already exists."),
+        ("{own}", PASSWORD, "This is already your e-mail address."),
+    ],
+)
+def test_an_e_mail_change_is_refused_next_to_the_field(
+    investor_client, investor, outbox, new_email, password, message
+):
+    UserFactory(email="taken@example.com")
+    response = change_email(investor_client, new_email.format(own=investor.email), password)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert outbox.messages() == []
+    db.session.refresh(investor)
+    assert investor.email != "new@example.com"
+
+
+def test_the_e_mail_changes_only_when_the_new_address_opens_the_link(
+    app, investor_client, investor, outbox
+):
+    old = investor.email
+    response = change_email(investor_client, "New.Address@Example.com")
+    assert response.status_code == 302
+    (message,) = outbox.messages()
+    assert message["To"] == "new.address@example.com"
+    db.session.refresh(investor)
+    assert investor.email == old  # not before the link is opened
+    path = outbox.last_link("/account/email/").split("localhost", 1)[1]
+
+    opened = app.test_client().get(path)  # from the new mailbox, signed in or not
+
+    assert opened.status_code == 302
+    db.session.refresh(investor)
+    assert investor.email == "new.address@example.com"
+    assert investor.is_confirmed
+    notice = outbox.messages()[-1]
+    assert notice["To"] == old
+    assert "new.address@example.com" in notice.get_body(("plain",)).get_content()
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"email": old, "password": PASSWORD}).status_code != 302
+    assert (
+        fresh.post(
+            "/login", data={"email": "new.address@example.com", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+    assert app.test_client().get(path).status_code == 400  # the link works once
+
+
+def test_an_e_mail_change_link_is_signed_and_expires(app, investor_client, outbox):
+    change_email(investor_client, "later@example.com")
+    path = outbox.last_link("/account/email/").split("localhost", 1)[1]
+    assert app.test_client().get(path + "x").status_code == 400
+    with time_machine.travel(utcnow() + timedelta(hours=49)):
+        late = app.test_client().get(path)
+    assert late.status_code == 400
+    assert "expired" in late.get_data(as_text=True)
+
+
+def test_account_details_need_a_signed_in_user(client):
+    assert client.get("/account/details").status_code == 302

@@ -50,3 +50,16 @@ class ResetForm(FlaskForm):
 
 class ChangePasswordForm(ResetForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class NameForm(FlaskForm):
+    full_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField(
+        _l("New e-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("We send a link to the new address; the change happens when you open it."),
+    )
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])

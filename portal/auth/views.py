@@ -9,7 +9,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth.forms import ChangePasswordForm, ForgotForm, LoginForm, ResetForm, SignupForm
+from portal.auth.forms import (
+    ChangePasswordForm,
+    EmailChangeForm,
+    ForgotForm,
+    LoginForm,
+    NameForm,
+    ResetForm,
+    SignupForm,
+)
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
 from portal.services import DomainError
@@ -217,6 +225,65 @@ def sign_out_elsewhere():
             "success",
         )
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/details", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/hour", methods=["POST"])  # each e-mail change request sends a message
+def account_details():
+    """Change the name at once; change the e-mail address through a link sent to it."""
+    name_form = NameForm(prefix="name", data={"full_name": current_user.full_name})
+    email_form = EmailChangeForm(prefix="email")
+    status = 200
+    if request.method == "POST" and request.form.get("which") == "name":
+        name_form = NameForm(prefix="name")
+        if name_form.validate():
+            current_user.full_name = name_form.full_name.data.strip()
+            db.session.commit()
+            flash(_("Your name is saved."), "success")
+            return redirect(url_for("auth.account"))
+        status = 422
+    elif request.method == "POST" and request.form.get("which") == "email":
+        if email_form.validate():
+            try:
+                new_email = accounts_service.request_email_change(
+                    current_user, email_form.new_email.data, email_form.current_password.data
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                _field_error(email_form, exc)
+                status = 422
+            else:
+                db.session.commit()
+                after_commit_delivery()
+                flash(
+                    _(
+                        "We sent a link to %(email)s. Your address changes when you open it.",
+                        email=new_email,
+                    ),
+                    "info",
+                )
+                return redirect(url_for("auth.account"))
+        else:
+            status = 422
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/details.html", name_form=name_form, email_form=email_form), status
+
+
+@bp.get("/account/email/<token>")
+def confirm_email_change(token: str):
+    try:
+        user, _old = accounts_service.change_email(token)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", message=exc.message), 400
+    db.session.commit()
+    after_commit_delivery()
+    flash(_("Your e-mail address is now %(email)s.", email=user.email), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

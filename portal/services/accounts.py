@@ -24,6 +24,7 @@ ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": 
 CONFIRM_SALT = "confirm-email"
 RESET_SALT = "reset-password"
 INVITE_SALT = "invite"
+EMAIL_CHANGE_SALT = "change-email"
 
 
 def normalize_email(email: str, check_deliverability: bool = False) -> str:
@@ -265,6 +266,56 @@ def invite(email: str, full_name: str, role: str, locale: str, inviter: User) ->
             days=current_app.config["INVITE_TOKEN_MAX_AGE"] // 86400,
         )
     return user
+
+
+def request_email_change(user: User, new_email: str, password: str) -> str:
+    """Check the password and the new address, and mail the new address a link that makes the
+    change (the caller commits). Returns the normalized new address."""
+    if not verify_password(user.password_hash, password):
+        raise DomainError(_("The current password is not right."), field="current_password")
+    try:
+        new_email = normalize_email(new_email)
+    except DomainError as exc:
+        raise DomainError(exc.message, field="new_email") from exc
+    if new_email == user.email:
+        raise DomainError(_("This is already your e-mail address."), field="new_email")
+    if find_user_by_email(new_email):
+        raise DomainError(_("An account with this e-mail already exists."), field="new_email")
+    token = _serializer(EMAIL_CHANGE_SALT).dumps(
+        {"uid": user.id, "old": user.email, "new": new_email}
+    )
+    link = url_for("auth.confirm_email_change", token=token, _external=True)
+    queue_email(
+        new_email,
+        _("Confirm your new e-mail address for Khorgos Gateway"),
+        "email_change",
+        user=user,
+        new_email=new_email,
+        link=link,
+    )
+    return new_email
+
+
+def change_email(token: str) -> tuple[User, str]:
+    """Make the change a link from request_email_change asks for; the old address is told.
+    Returns the user and their old address (the caller commits)."""
+    data = _load_token(token, EMAIL_CHANGE_SALT, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data["uid"])
+    if user is None or user.email != data.get("old"):  # used already, or changed since
+        raise DomainError(_("This link has already been used or is no longer valid."))
+    if find_user_by_email(data["new"]):
+        raise DomainError(_("An account with this e-mail already exists."))
+    old = user.email
+    user.email = data["new"]
+    user.email_confirmed_at = utcnow()  # opening the link proves the new address
+    queue_email(
+        old,
+        _("Your Khorgos Gateway e-mail address was changed"),
+        "email_changed",
+        user=user,
+        old_email=old,
+    )
+    return user, old
 
 
 def send_reset(user: User) -> None:

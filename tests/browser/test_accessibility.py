@@ -65,6 +65,7 @@ def test_pages_of_every_role_pass_axe(live_server, page, axe):
         f"/applications/{waiting.id}",
         *(f"/applications/{draft.id}/step/{s}" for s in app_service.STEPS),
         "/account",
+        "/account/details",
     ]
     for path in investor_pages:
         page.goto(live_server + path)
