@@ -66,6 +66,30 @@ def load_demo() -> dict:
     }
 
 
+def _spread(application: Application, days_ago: dict[str, float]) -> None:
+    """Move a demo application's history back in time (the decision stays where it is, so the
+    registration keeps its place in the gapless numbering), with durations to match."""
+    now = datetime.now(UTC)
+
+    def back(days: float) -> datetime:
+        return now - timedelta(days=days, hours=3)
+
+    application.created_at = back(days_ago["created"])
+    for document in application.documents:
+        document.uploaded_at = back(days_ago["created"])
+    for event in application.events:
+        if days_ago.get(event.action):
+            event.created_at = back(days_ago[event.action])
+    elapsed = app_service.elapsed_in_timeline((e.action, e.created_at) for e in application.events)
+    for event, seconds in zip(application.events, elapsed, strict=True):
+        event.elapsed_seconds = seconds
+    submitted = max(e.created_at for e in application.events if e.action == "submit")
+    application.submitted_at = submitted
+    application.submitted_on = zone_time.local_date(submitted, application.zone)
+    application.assigned_at = max(e.created_at for e in application.events if e.action == "take")
+    application.updated_at = application.events[-1].created_at
+
+
 def _company(investor: User, name: str, zone_code: str, sector_code: str, **fields) -> dict:
     zone = db.session.scalar(db.select(Zone).where(Zone.code == zone_code))
     sector = db.session.scalar(db.select(Sector).where(Sector.code == sector_code))
@@ -148,6 +172,11 @@ def _investor_applications(investor: User, reviewer: User) -> None:
         reviewer,
         "Please add the business plan: the trade zone asks for one for electronics retail.",
     )
+    db.session.flush()
+    # Loaded in a second, but shown as the days it would take: the registered company was
+    # started nine days ago and approved now; the other was sent back two days ago.
+    _spread(registered, {"created": 9, "submit": 8, "take": 6, "approve": 0})
+    _spread(asked, {"created": 6, "submit": 5, "take": 3, "request_info": 2})
 
     draft = app_service.create_draft(investor)
     app_service.update_fields(
