@@ -30,6 +30,11 @@ def data_text(text: str | None) -> str:
     return gettext(text)
 
 
+def sector_choices(sectors) -> list[tuple[int, str]]:
+    """(id, name) of `sectors` in the page's language, in the order the reader reads them."""
+    return sorted(((s.id, data_text(s.name)) for s in sectors), key=lambda choice: choice[1])
+
+
 def _typed_translations() -> dict[str, dict[str, str]]:
     """English text -> {language: text}, from the names admins typed; read once per request."""
     if not has_app_context():

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import get_locale as babel_locale
 
 from portal import i18n, lifecycle
+from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
 
 
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
         LEGAL_FORMS=app_service.LEGAL_FORMS,
         FOUNDER_KINDS=app_service.FOUNDER_KINDS,
         FIELD_LABELS=app_service.FIELD_LABELS,
+        ROLE_LABELS=accounts_service.ROLE_LABELS,
     )
 
     @app.context_processor

@@ -39,7 +39,7 @@ LIST_ARGS = ("q", "role", "page")
 
 @bp.context_processor
 def labels():
-    return {"ROLE_LABELS": ROLE_LABELS, "KIND_LABELS": KIND_LABELS, "ACTION_LABELS": ACTION_LABELS}
+    return {"KIND_LABELS": KIND_LABELS, "ACTION_LABELS": ACTION_LABELS}
 
 
 def _page_number() -> int:

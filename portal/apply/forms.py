@@ -124,9 +124,7 @@ class CompanyForm(FlaskForm):
         self.zone_id.choices = [CHOOSE] + [
             (z.id, f"{z.code} — {i18n.data_text(z.name)}") for z in active_zones()
         ]
-        self.sector_id.choices = [CHOOSE] + sorted(
-            ((s.id, i18n.data_text(s.name)) for s in active_sectors()), key=lambda c: c[1]
-        )
+        self.sector_id.choices = [CHOOSE, *i18n.sector_choices(active_sectors())]
         self.director_nationality.choices = [CHOOSE, *i18n.country_choices()]
 
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from portal.i18n import data_text
+from portal.i18n import sector_choices
 from portal.services.reference import active_sectors, active_zones
 from portal.services.stats import Filters
 
@@ -44,9 +44,7 @@ class DashboardForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.window.choices = WINDOWS
         self.zone.choices = [("", _l("All zones"))] + [(z.id, z.code) for z in active_zones()]
-        self.sector.choices = [("", _l("All sectors"))] + sorted(
-            ((s.id, data_text(s.name)) for s in active_sectors()), key=lambda choice: choice[1]
-        )
+        self.sector.choices = [("", _l("All sectors")), *sector_choices(active_sectors())]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -38,17 +38,16 @@ class Translated:
     TRANSLATED: tuple[str, ...] = ()
     translations: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for field in cls.TRANSLATED:
+            for lang in OTHER_LANGUAGES:
+                setattr(cls, f"{field}_{lang}", _translation(field, lang))
+
     @classmethod
     def translated_fields(cls) -> tuple[str, ...]:
         """The form/service names of the per-language texts, e.g. ("name_ru", ...)."""
         return tuple(f"{field}_{lang}" for field in cls.TRANSLATED for lang in OTHER_LANGUAGES)
-
-
-def translatable(cls):
-    for field in cls.TRANSLATED:
-        for lang in OTHER_LANGUAGES:
-            setattr(cls, f"{field}_{lang}", _translation(field, lang))
-    return cls
 
 
 zone_sectors = Table(
@@ -59,7 +58,6 @@ zone_sectors = Table(
 )
 
 
-@translatable
 class Zone(Translated, db.Model):
     __tablename__ = "zones"
     TRANSLATED = ("name", "description")
@@ -82,7 +80,6 @@ class Zone(Translated, db.Model):
         return f"<Zone {self.code}>"
 
 
-@translatable
 class Sector(Translated, db.Model):
     __tablename__ = "sectors"
     TRANSLATED = ("name",)
@@ -115,7 +112,6 @@ class Baseline(db.Model):
         return Decimal(self.registrations) / Decimal(self.days)
 
 
-@translatable
 class RejectionReason(Translated, db.Model):
     __tablename__ = "rejection_reasons"
     TRANSLATED = ("label",)

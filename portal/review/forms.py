@@ -13,7 +13,7 @@ from wtforms.validators import Length, Optional
 
 from portal.apply.forms import CHOOSE, optional_int
 from portal.extensions import db
-from portal.i18n import data_text
+from portal.i18n import data_text, sector_choices
 from portal.models import STAFF_ROLES, Sector, User, Zone
 from portal.services import review
 
@@ -56,10 +56,7 @@ class QueueForm(FlaskForm):
         self.zone.choices = [any_] + [
             (z.id, z.code) for z in db.session.scalars(db.select(Zone).order_by(Zone.code))
         ]
-        self.sector.choices = [any_] + sorted(
-            ((s.id, data_text(s.name)) for s in db.session.scalars(db.select(Sector))),
-            key=lambda choice: choice[1],
-        )
+        self.sector.choices = [any_, *sector_choices(db.session.scalars(db.select(Sector)))]
 
     def _value(self, name: str, default=None):
         field = self[name]

@@ -161,20 +161,23 @@ def make_invite_token(user: User) -> str:
     return _serializer(INVITE_SALT).dumps({"uid": user.id, "pw": user.password_hash[-16:]})
 
 
-def _load_token(token: str, salt: str, max_age: int) -> dict:
-    try:
-        data = _serializer(salt).loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise DomainError(_("This link has expired. Ask for a new one.")) from exc
-    except BadSignature as exc:
-        raise DomainError(_("This link is not valid.")) from exc
-    if not isinstance(data, dict) or "uid" not in data:
-        raise DomainError(_("This link is not valid."))
-    return data
+def _load_token(token: str, *kinds: tuple[str, int]) -> dict:
+    """The payload of a link signed as one of `kinds` (salt, max age in seconds)."""
+    for salt, max_age in kinds:
+        try:
+            data = _serializer(salt).loads(token, max_age=max_age)
+        except SignatureExpired as exc:
+            raise DomainError(_("This link has expired. Ask for a new one.")) from exc
+        except BadSignature:
+            continue  # not this kind of link
+        if not isinstance(data, dict) or "uid" not in data:
+            raise DomainError(_("This link is not valid."))
+        return data
+    raise DomainError(_("This link is not valid."))
 
 
 def confirm_email(token: str) -> User:
-    data = _load_token(token, CONFIRM_SALT, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    data = _load_token(token, (CONFIRM_SALT, current_app.config["CONFIRM_TOKEN_MAX_AGE"]))
     user = db.session.get(User, data["uid"])
     if user is None or user.email != data.get("email"):
         raise DomainError(_("This link is not valid."))
@@ -183,27 +186,14 @@ def confirm_email(token: str) -> User:
     return user
 
 
-def _load_password_token(token: str) -> dict:
-    """A reset link (valid for an hour) or an invitation (valid for days)."""
+def user_for_reset_token(token: str) -> User:
+    # A reset link (valid for an hour) or an invitation (valid for days): both set a password.
     config = current_app.config
-    kinds = (
+    data = _load_token(
+        token,
         (RESET_SALT, config["RESET_TOKEN_MAX_AGE"]),
         (INVITE_SALT, config["INVITE_TOKEN_MAX_AGE"]),
     )
-    for salt, max_age in kinds:
-        try:
-            return _load_token(token, salt, max_age)
-        except DomainError:
-            try:  # signed with this salt, only too old: say so
-                _serializer(salt).loads(token)
-            except BadSignature:
-                continue
-            raise
-    raise DomainError(_("This link is not valid."))
-
-
-def user_for_reset_token(token: str) -> User:
-    data = _load_password_token(token)
     user = db.session.get(User, data["uid"])
     if user is None or user.password_hash[-16:] != data.get("pw"):
         raise DomainError(_("This link has already been used or is no longer valid."))
@@ -299,7 +289,7 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
 def change_email(token: str) -> tuple[User, str]:
     """Make the change a link from request_email_change asks for; the old address is told.
     Returns the user and their old address (the caller commits)."""
-    data = _load_token(token, EMAIL_CHANGE_SALT, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    data = _load_token(token, (EMAIL_CHANGE_SALT, current_app.config["CONFIRM_TOKEN_MAX_AGE"]))
     user = db.session.get(User, data["uid"])
     if user is None or user.email != data.get("old"):  # used already, or changed since
         raise DomainError(_("This link has already been used or is no longer valid."))

@@ -27,7 +27,6 @@ from portal.models import (
     Zone,
     zone_sectors,
 )
-from portal.models.reference import OTHER_LANGUAGES
 from portal.services import DomainError, accounts
 from portal.services.accounts import end_all_sessions
 
@@ -39,6 +38,9 @@ ZONE_FIELDS = ("code", "name", "description", "timezone", "active", *Zone.transl
 SECTOR_FIELDS = ("code", "name", "active", *Sector.translated_fields())
 BASELINE_FIELDS = ("label", "year", "registrations", "days", "kind")
 REASON_FIELDS = ("code", "label", "active", *RejectionReason.translated_fields())
+TRANSLATIONS = frozenset(
+    Zone.translated_fields() + Sector.translated_fields() + RejectionReason.translated_fields()
+)
 
 
 @cache
@@ -61,15 +63,11 @@ def _show(value) -> str:
     return str(value)
 
 
-def _is_translation(name: str) -> bool:
-    return name.rsplit("_", 1)[-1] in OTHER_LANGUAGES
-
-
 def _describe(values: Mapping) -> str:
     return "; ".join(
         f"{name}: {_show(value)}"
         for name, value in values.items()
-        if value or not _is_translation(name)  # no "name_ru: " for each empty language
+        if value or name not in TRANSLATIONS  # no "name_ru: " for each empty language
     )
 
 
@@ -87,7 +85,7 @@ def _apply(obj, values: Mapping) -> str:
 def _clean(values: Mapping, names: Iterable[str]) -> dict:
     cleaned = {}
     for name in names:
-        if _is_translation(name):
+        if name in TRANSLATIONS:
             if name not in values:  # not given: left as it is
                 continue
             cleaned[name] = (values[name] or "").strip()
