@@ -1,12 +1,23 @@
 """All models, importable from one place."""
 
-from portal.models.accounts import ROLES, STAFF_ROLES, User, UserSession
+from portal.models.accounts import (
+    ADMIN,
+    INVESTOR,
+    REVIEWER,
+    ROLES,
+    STAFF_ROLES,
+    User,
+    UserSession,
+)
 from portal.models.applications import Application, ApplicationEvent, Document, Founder
 from portal.models.messages import AuditEntry, OutgoingEmail
 from portal.models.reference import Baseline, RejectionReason, Sector, Zone, zone_sectors
 from portal.models.registry import Registration, RegistrationCounter
 
 __all__ = [
+    "ADMIN",
+    "INVESTOR",
+    "REVIEWER",
     "ROLES",
     "STAFF_ROLES",
     "Application",

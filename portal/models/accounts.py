@@ -11,8 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
 
-ROLES = ("investor", "reviewer", "admin")
-STAFF_ROLES = ("reviewer", "admin")
+# The roles, named once: import these, never retype the strings.
+INVESTOR = "investor"
+REVIEWER = "reviewer"
+ADMIN = "admin"
+ROLES = (INVESTOR, REVIEWER, ADMIN)
+STAFF_ROLES = (REVIEWER, ADMIN)
 
 
 class User(UserMixin, db.Model):
@@ -22,7 +26,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20), default="investor")
+    role: Mapped[str] = mapped_column(String(20), default=INVESTOR)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -47,6 +51,14 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_investor(self) -> bool:
+        return self.role == INVESTOR
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session and the remember cookie: a session token,
