@@ -46,15 +46,23 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Browser tests use Debian's Chromium (never a downloaded browser). Installed when missing and
-# we are root; otherwise the browser tests say they were skipped and why.
+# Browser tests use Debian's Chromium (never a downloaded browser) and the CJK fonts; the
+# certificate tests read PDFs with pdftoppm and their QR codes with zbarimg. Each is checked on
+# its own and the missing ones installed when we are root; otherwise the tests that need them
+# say they were skipped and why.
 browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	fc-list 2>/dev/null | grep -qi "noto sans cjk" || dpkg -s fonts-noto-cjk >/dev/null 2>&1 \
+		|| missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils zbar-tools >/dev/null; \
+		echo "Installing$$missing for the browser and certificate tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "NOTE: /usr/bin/chromium is missing and we are not root: browser tests will be skipped."; \
+		echo "NOTE: missing$$missing and we are not root: the tests that need them will be skipped."; \
 	fi
 
 test: install lint browser-deps

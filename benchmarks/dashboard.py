@@ -40,7 +40,7 @@ from portal.models import RejectionReason, Zone  # noqa: E402
 from portal.models.base import utcnow  # noqa: E402
 from portal.services import stats  # noqa: E402
 from portal.services.accounts import create_user  # noqa: E402
-from portal.services.applications import elapsed_in_timeline  # noqa: E402
+from portal.services.applications import elapsed_seconds  # noqa: E402
 from portal.services.reference import seed_reference  # noqa: E402
 
 PASSWORD = "amber-caravan-crosses-steppe-2026"  # noqa: S105 - a throwaway database
@@ -220,10 +220,9 @@ def fill(app, rows: int) -> None:
                 stamp(decided_at),
             )
         )
-        elapsed = elapsed_in_timeline((t[0], t[1]) for t in trail)
-        for (action, moment, actor, source, target, reason), seconds in zip(
-            trail, elapsed, strict=True
-        ):
+        moments = [(t[0], t[1]) for t in trail]
+        for action, moment, actor, source, target, reason in trail:
+            seconds = elapsed_seconds(application_id, action, moment, moments)
             event_id += 1
             events.append(
                 (

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from portal import lifecycle
 from portal.extensions import db
-from portal.models import Application, Document
+from portal.models import ADMIN, INVESTOR, STAFF_ROLES, Application, Document
 
 
 def roles_required(*roles: str):
@@ -28,9 +28,9 @@ def roles_required(*roles: str):
     return decorator
 
 
-investor_required = roles_required("investor")
-staff_required = roles_required("reviewer", "admin")
-admin_required = roles_required("admin")
+investor_required = roles_required(INVESTOR)
+staff_required = roles_required(*STAFF_ROLES)
+admin_required = roles_required(ADMIN)
 
 
 def can_view(application: Application, user) -> bool:

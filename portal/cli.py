@@ -6,8 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal.demo import HISTORY_DAYS, complete_open_applications, load_demo, load_history
 from portal.extensions import db
-from portal.models import ROLES
+from portal.models import INVESTOR, ROLES
 from portal.services import DomainError
 from portal.services import accounts as accounts_service
 from portal.services.mail import deliver_pending
@@ -19,7 +20,7 @@ outbox = AppGroup("outbox", help="Deliver queued e-mail.")
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), default="investor", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default=INVESTOR, show_default=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="", help="Full name.")
 def create_user(email: str, role: str, password: str, name: str) -> None:
@@ -50,15 +51,20 @@ def seed() -> None:
 
 
 @click.command("demo")
-def demo() -> None:
+@click.option(
+    "--history-days",
+    type=click.IntRange(min=1),
+    default=HISTORY_DAYS,
+    show_default=True,
+    help="Days of history for the dashboard.",
+)
+def demo(history_days: int) -> None:
     """Load demo accounts and applications (idempotent) and print the accounts."""
-    from portal.services.demo import complete_open_applications, load_demo, load_history
-
     seed_reference()
-    added = load_history()
+    added = load_history(history_days)
     accounts = load_demo()  # after the history, so its registration takes the next number
     if added:
-        click.echo(f"Dashboard history: {added} applications over three years.")
+        click.echo(f"Dashboard history: {added} applications ({history_days} days).")
     completed = complete_open_applications()
     if completed:
         click.echo(f"Review queue: {completed} open applications with founders and documents.")

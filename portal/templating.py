@@ -21,6 +21,8 @@ def money(amount, currency: str) -> str:
 def register(app: Flask) -> None:
     env = app.jinja_env
     env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    # For <time datetime="...">: HTML allows at most three digits of a second's fraction.
+    env.filters["iso_datetime"] = lambda v: v.isoformat(timespec="seconds") if v else ""
     env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     env.filters["country"] = i18n.country_name

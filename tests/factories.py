@@ -10,21 +10,25 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from portal import lifecycle
 from portal.extensions import db
-from portal.models import Application, Founder, Sector, User, Zone
+from portal.models import INVESTOR, Application, Founder, Sector, User, Zone
 from portal.models.base import utcnow
 from portal.services.documents import add_document
 from portal.services.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
 
-# Smallest files that are what they say they are (filetype reads their magic bytes).
+# Smallest files that are what they say they are: filetype reads their magic bytes, and the
+# upload check decodes them (the PDF has the cross-reference table a reader needs, the PNG
+# correct checksums).
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+    b"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
+    b"trailer<</Size 3/Root 1 0 R>>\nstartxref\n96\n%%EOF\n"
 )
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 
@@ -49,7 +53,7 @@ class UserFactory(BaseFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Faker("name")
-    role = "investor"
+    role = INVESTOR
     active = True
     email_confirmed_at = factory.LazyFunction(utcnow)
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
@@ -207,7 +211,7 @@ def event(application: Application, action: str, actor: User, at, reason=None):
     from portal.models import ApplicationEvent
     from portal.services.applications import elapsed_seconds
 
-    target = {m.action: m.target for m in lifecycle.MOVES}[action]
+    target = lifecycle.target_of(action)
     db.session.add(
         ApplicationEvent(
             application=application,

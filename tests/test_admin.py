@@ -234,6 +234,20 @@ def test_users_list_is_paginated_with_a_fixed_number_of_queries(admin_client):
     assert "Page 2 of 2" in admin_client.get("/admin/users?page=2").get_data(as_text=True)
 
 
+def test_users_pages_keep_the_filters_and_mark_the_current_page(admin_client):
+    for n in range(30):
+        UserFactory(email=f"bulk{n:02d}@example.com")
+    first = admin_client.get("/admin/users?q=bulk").get_data(as_text=True)
+    assert '<nav class="pagination" aria-label="Pages">' in first
+    assert 'href="/admin/users?page=1&amp;q=bulk" aria-current="page"' in first
+    assert 'href="/admin/users?page=2&amp;q=bulk" rel="next"' in first
+    second = admin_client.get("/admin/users?q=bulk&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second
+    assert 'href="/admin/users?page=1&amp;q=bulk" rel="prev"' in second
+    # A row's form comes back to the page it was sent from.
+    assert "/active?q=bulk&amp;page=2" in second
+
+
 def admin_service_per_page() -> int:
     from portal.admin.views import PER_PAGE
 
@@ -477,7 +491,7 @@ def test_admin_keeps_the_list_of_rejection_reasons(admin_client, admin):
 def test_audit_log_lists_newest_first_and_filters_by_action_and_actor(admin_client, admin):
     other_admin = UserFactory(role="admin", email="other.admin@example.com")
     admin_service.set_role(UserFactory(email="first@example.com"), "reviewer", other_admin)
-    admin_service.create_sector(admin, code="mining", name="Mining", active=True)
+    admin_service.create("sector", admin, code="mining", name="Mining", active=True)
     db.session.commit()
 
     html = admin_client.get("/admin/audit").get_data(as_text=True)

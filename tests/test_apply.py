@@ -10,6 +10,7 @@ import pytest
 from portal import lifecycle
 from portal.extensions import db
 from portal.models import Application, ApplicationEvent
+from portal.services import applications as app_service
 from tests.conftest import count_queries
 from tests.factories import ApplicationFactory, complete_application, sector, zone
 
@@ -305,6 +306,44 @@ def test_investor_can_withdraw_an_undecided_application(investor_client, investo
     assert again.status_code == 302
     assert application.events[-1].to_status == lifecycle.WITHDRAWN
     assert len(application.events) == 2
+
+
+def test_only_the_owner_is_offered_and_allowed_to_withdraw(
+    client, auth, investor, other_investor, reviewer
+):
+    application = complete_application(owner=investor)
+    app_service.submit(application, investor)
+    db.session.commit()
+    auth.login(investor)
+    assert "Withdraw this application" in client.get(f"/applications/{application.id}").get_data(
+        as_text=True
+    )
+    auth.logout()
+    auth.login(reviewer)
+    page = client.get(f"/applications/{application.id}")
+    assert page.status_code == 200
+    assert "Withdraw this application" not in page.get_data(as_text=True)
+    assert client.post(f"/applications/{application.id}/withdraw").status_code == 403
+    # The lifecycle itself refuses anyone but the owner, whatever the page offered.
+    with pytest.raises(lifecycle.IllegalMove):
+        app_service.withdraw(application, other_investor)
+    db.session.rollback()
+    assert db.session.get(Application, application.id).status == lifecycle.SUBMITTED
+
+
+def test_an_ineligible_sector_is_refused_even_when_saving_a_draft(investor_client):
+    app_id = new_application(investor_client)
+    data = company_data(
+        zone_id=str(zone("KEG-LOG").id), sector_id=str(sector("pharma").id), action="save"
+    )
+    response = investor_client.post(f"/applications/{app_id}/step/company", data=data)
+    assert response.status_code == 422
+    assert "does not admit the Pharmaceuticals sector" in errors(response)["sector_id"]
+    assert "Saved, except the fields marked below." in response.get_data(as_text=True)
+    # A field merely missing is no refusal when saving a draft.
+    partial = company_data(address="", action="save")
+    response = investor_client.post(f"/applications/{app_id}/step/company", data=partial)
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize("step", ["company", "investment", "founders", "documents", "review"])

@@ -386,3 +386,32 @@ def test_an_e_mail_change_link_is_signed_and_expires(app, investor_client, outbo
 
 def test_account_details_need_a_signed_in_user(client):
     assert client.get("/account/details").status_code == 302
+
+
+def test_login_upgrades_a_hash_made_at_an_older_cost_and_keeps_the_sessions(app, investor):
+    old_hash = investor.password_hash
+    changed_at = investor.password_changed_at
+    assert "m=64,t=1" in old_hash
+    phone = app.test_client()
+    phone.post("/login", data={"email": investor.email, "password": PASSWORD})
+    app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=128)
+
+    wrong = app.test_client().post("/login", data={"email": investor.email, "password": "nope"})
+    assert wrong.status_code == 200
+    db.session.refresh(investor)
+    assert investor.password_hash == old_hash  # only a right password is rehashed
+
+    laptop = app.test_client()
+    response = laptop.post("/login", data={"email": investor.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    db.session.refresh(investor)
+    assert investor.password_hash != old_hash
+    assert investor.password_hash.startswith("$argon2id$")
+    assert "m=128,t=2" in investor.password_hash
+    assert investor.password_changed_at == changed_at
+    assert phone.get("/applications/").status_code == 200  # no session was ended
+    again = app.test_client().post("/login", data={"email": investor.email, "password": PASSWORD})
+    assert again.status_code == 302
+    db.session.refresh(investor)
+    assert "m=128,t=2" in investor.password_hash

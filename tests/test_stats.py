@@ -324,12 +324,12 @@ def test_backlog_counts_open_applications_by_age(app):
 def test_demo_history_is_gapless_matches_its_counters_and_loads_once(app):
     from sqlalchemy import func
 
+    from portal.demo import load_history
     from portal.models import Registration, RegistrationCounter
-    from portal.services.demo import load_history
 
-    added = load_history(years=1, today=date(2026, 4, 10))
+    added = load_history(days=365, today=date(2026, 4, 10))
     assert added > 2000
-    assert load_history(years=1, today=date(2026, 4, 10)) == 0
+    assert load_history(days=365, today=date(2026, 4, 10)) == 0
 
     per_zone_year = db.session.execute(
         db.select(

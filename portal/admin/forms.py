@@ -8,7 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.forms import ALWAYS_CHOSEN, GetForm
 from portal.i18n import LANGUAGES, data_text
+from portal.models import REVIEWER
 from portal.models.reference import OTHER_LANGUAGES
 from portal.services.accounts import ROLE_LABELS
 
@@ -30,16 +32,10 @@ ACTION_LABELS = {
 }
 
 
-class GetForm(FlaskForm):
-    """Filters read from the query string: no CSRF token, nothing changes."""
-
-    class Meta:
-        csrf = False
-
-
 class UserFilterForm(GetForm):
     q = SearchField(_l("E-mail contains"), validators=[Optional(), Length(max=254)])
-    role = SelectField(_l("Role"), validators=[Optional()])
+    # Its own id: the invitation form on the same page has a role select too.
+    role = SelectField(_l("Role"), id="filter-role", validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +43,7 @@ class UserFilterForm(GetForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), validators=[InputRequired()])
+    role = SelectField(_l("Role"), validators=[InputRequired()], render_kw=ALWAYS_CHOSEN)
 
     def __init__(self, user, *args, **kwargs):
         # One form per row of the users list: its own prefix gives each select its own id.
@@ -61,8 +57,12 @@ class InviteForm(FlaskForm):
 
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     full_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), default="reviewer", validators=[InputRequired()])
-    locale = SelectField(_l("Language of the invitation"), validators=[InputRequired()])
+    role = SelectField(
+        _l("Role"), default=REVIEWER, validators=[InputRequired()], render_kw=ALWAYS_CHOSEN
+    )
+    locale = SelectField(
+        _l("Language of the invitation"), validators=[InputRequired()], render_kw=ALWAYS_CHOSEN
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +108,7 @@ _in_other_languages(SectorForm, "name", 200)
 
 class BaselineForm(FlaskForm):
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=64)])
-    kind = SelectField(_l("Kind"), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), validators=[InputRequired()], render_kw=ALWAYS_CHOSEN)
     year = IntegerField(_l("Year"), validators=[InputRequired()])
     registrations = IntegerField(_l("Registrations"), validators=[InputRequired()])
     days = IntegerField(_l("Days"), validators=[Optional()])

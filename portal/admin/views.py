@@ -3,10 +3,12 @@ rejection reasons and the audit log. Admins only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import admin_required
 from portal.admin.forms import (
@@ -25,8 +27,8 @@ from portal.admin.forms import (
     pair_name,
 )
 from portal.extensions import db
-from portal.forms import EmptyForm
-from portal.models import AuditEntry, Baseline, RejectionReason, Sector, User, Zone
+from portal.forms import EmptyForm, attach_error
+from portal.models import User
 from portal.services import DomainError
 from portal.services import admin as admin_service
 from portal.services.mail import after_commit_delivery
@@ -46,14 +48,6 @@ def _page_number() -> int:
     return request.args.get("page", 1, type=int) or 1
 
 
-def _attach(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
-
-
 @bp.get("/")
 @admin_required
 def index():
@@ -67,12 +61,9 @@ def _users_page(failed: dict | None = None, status: int = 200, invite_form=None)
     """The users list; `failed` holds a row's form that was refused, with its error."""
     filters = UserFilterForm(formdata=request.args)
     filters.validate()
-    stmt = db.select(User).order_by(User.email)
-    if filters.q.data and not filters.q.errors:
-        stmt = stmt.where(User.email.contains(filters.q.data.strip().lower(), autoescape=True))
-    if filters.role.data and not filters.role.errors:
-        stmt = stmt.where(User.role == filters.role.data)
-    pagination = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    pagination = admin_service.find_users(
+        filters.value("q"), filters.value("role"), _page_number(), PER_PAGE
+    )
     failed = failed or {}
     role_forms = {
         u.id: failed.get(u.id) or RoleForm(u, formdata=None, data={"role": u.role})
@@ -117,7 +108,7 @@ def invite_user():
         )
     except DomainError as exc:
         db.session.rollback()
-        _attach(form, exc)
+        attach_error(form, exc)
         return _users_page(status=422, invite_form=form)
     db.session.commit()
     after_commit_delivery()
@@ -143,7 +134,7 @@ def set_user_role(user_id: int):
         changed = admin_service.set_role(user, form.role.data, current_user)
     except DomainError as exc:
         db.session.rollback()
-        _attach(form, exc)
+        attach_error(form, exc)
         return _users_page({user.id: form}, 422)
     db.session.commit()
     if changed:
@@ -178,132 +169,100 @@ def set_user_active(user_id: int):
 # --- reference data: one way to list, create and edit ----------------------------------------
 
 
-def _edit(obj, form_class, fields, create, update, template, list_endpoint, saved):
+@dataclass(frozen=True)
+class Editor:
+    """What the pages add to the service's `REFERENCE` table for one kind of reference data; the
+    kind "zone" is edited in admin/zone_form.html and listed at the endpoint admin.zones."""
+
+    form: type
+    saved: Callable  # the message once an item is saved
+
+
+EDITORS = {
+    "zone": Editor(ZoneForm, lambda z: _("Zone %(code)s saved.", code=z.code)),
+    "sector": Editor(SectorForm, lambda s: _("Sector %(name)s saved.", name=s.name)),
+    "baseline": Editor(BaselineForm, lambda b: _("Baseline %(label)s saved.", label=b.label)),
+    "reason": Editor(ReasonForm, lambda r: _("Rejection reason %(code)s saved.", code=r.code)),
+}
+
+
+def _edit(kind: str, item_id: int | None):
     """Validate → save through the service → commit → redirect; refusals next to the field."""
-    form = form_class(obj=obj)
+    spec, editor = admin_service.REFERENCE[kind], EDITORS[kind]
+    item = db.get_or_404(spec.model, item_id) if item_id else None
+    form = editor.form(obj=item)
     status = 200
     if form.validate_on_submit():
-        values = {name: form[name].data for name in fields}
+        values = {name: form[name].data for name in spec.fields}
         try:
-            if obj is None:
-                obj = create(current_user, **values)
+            if item is None:
+                item = admin_service.create(kind, current_user, **values)
                 changed = True
             else:
-                changed = update(obj, current_user, **values)
+                changed = admin_service.update(kind, item, current_user, **values)
         except DomainError as exc:
             db.session.rollback()
-            _attach(form, exc)
+            attach_error(form, exc)
             status = 422
         else:
             db.session.commit()
-            flash(saved(obj) if changed else _("Nothing was changed."), "success")
-            return redirect(url_for(list_endpoint))
+            flash(editor.saved(item) if changed else _("Nothing was changed."), "success")
+            return redirect(url_for(f"admin.{kind}s"))
     elif form.is_submitted():
         status = 422
-    return render_template(template, form=form, item=obj), status
-
-
-def _all(model, *order, options=()):
-    return db.session.scalars(db.select(model).options(*options).order_by(*order)).all()
+    return render_template(f"admin/{kind}_form.html", form=form, item=item), status
 
 
 @bp.get("/zones")
 @admin_required
 def zones():
-    return render_template("admin/zones.html", zones=_all(Zone, Zone.code))
+    return render_template("admin/zones.html", zones=admin_service.items("zone"))
 
 
 @bp.route("/zones/new", methods=["GET", "POST"], defaults={"zone_id": None})
 @bp.route("/zones/<int:zone_id>", methods=["GET", "POST"])
 @admin_required
 def edit_zone(zone_id: int | None):
-    zone = db.get_or_404(Zone, zone_id) if zone_id else None
-    return _edit(
-        zone,
-        ZoneForm,
-        admin_service.ZONE_FIELDS,
-        admin_service.create_zone,
-        admin_service.update_zone,
-        "admin/zone_form.html",
-        "admin.zones",
-        lambda z: _("Zone %(code)s saved.", code=z.code),
-    )
+    return _edit("zone", zone_id)
 
 
 @bp.get("/sectors")
 @admin_required
 def sectors():
-    return render_template(
-        "admin/sectors.html",
-        sectors=_all(Sector, Sector.name, options=[selectinload(Sector.zones)]),
-    )
+    return render_template("admin/sectors.html", sectors=admin_service.items("sector"))
 
 
 @bp.route("/sectors/new", methods=["GET", "POST"], defaults={"sector_id": None})
 @bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
 @admin_required
 def edit_sector(sector_id: int | None):
-    sector = db.get_or_404(Sector, sector_id) if sector_id else None
-    return _edit(
-        sector,
-        SectorForm,
-        admin_service.SECTOR_FIELDS,
-        admin_service.create_sector,
-        admin_service.update_sector,
-        "admin/sector_form.html",
-        "admin.sectors",
-        lambda s: _("Sector %(name)s saved.", name=s.name),
-    )
+    return _edit("sector", sector_id)
 
 
 @bp.get("/baselines")
 @admin_required
 def baselines():
-    return render_template(
-        "admin/baselines.html", baselines=_all(Baseline, Baseline.year, Baseline.label)
-    )
+    return render_template("admin/baselines.html", baselines=admin_service.items("baseline"))
 
 
 @bp.route("/baselines/new", methods=["GET", "POST"], defaults={"baseline_id": None})
 @bp.route("/baselines/<int:baseline_id>", methods=["GET", "POST"])
 @admin_required
 def edit_baseline(baseline_id: int | None):
-    baseline = db.get_or_404(Baseline, baseline_id) if baseline_id else None
-    return _edit(
-        baseline,
-        BaselineForm,
-        admin_service.BASELINE_FIELDS,
-        admin_service.create_baseline,
-        admin_service.update_baseline,
-        "admin/baseline_form.html",
-        "admin.baselines",
-        lambda b: _("Baseline %(label)s saved.", label=b.label),
-    )
+    return _edit("baseline", baseline_id)
 
 
 @bp.get("/reasons")
 @admin_required
 def reasons():
-    return render_template(
-        "admin/reasons.html", reasons=_all(RejectionReason, RejectionReason.label)
-    )
+    return render_template("admin/reasons.html", reasons=admin_service.items("reason"))
 
 
 @bp.route("/reasons/new", methods=["GET", "POST"], defaults={"reason_id": None})
 @bp.route("/reasons/<int:reason_id>", methods=["GET", "POST"])
 @admin_required
 def edit_reason(reason_id: int | None):
-    reason = db.get_or_404(RejectionReason, reason_id) if reason_id else None
-    return _edit(
-        reason,
-        ReasonForm,
-        admin_service.REASON_FIELDS,
-        admin_service.create_reason,
-        admin_service.update_reason,
-        "admin/reason_form.html",
-        "admin.reasons",
-        lambda r: _("Rejection reason %(code)s saved.", code=r.code),
-    )
+    return _edit("reason", reason_id)
 
 
 # --- the eligibility matrix ------------------------------------------------------------------
@@ -312,8 +271,8 @@ def edit_reason(reason_id: int | None):
 @bp.route("/eligibility", methods=["GET", "POST"])
 @admin_required
 def eligibility():
-    zones = _all(Zone, Zone.code)
-    sectors = _all(Sector, Sector.name)
+    zones = admin_service.items("zone")
+    sectors = admin_service.items("sector")
     form = eligibility_form(
         zones,
         sectors,
@@ -348,25 +307,11 @@ def eligibility():
 @bp.get("/audit")
 @admin_required
 def audit():
-    actions = db.session.scalars(
-        db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    ).all()
-    actors = db.session.scalars(
-        db.select(User)
-        .where(User.id.in_(db.select(AuditEntry.actor_id).where(AuditEntry.actor_id.isnot(None))))
-        .order_by(User.email)
-    ).all()
-    filters = AuditFilterForm(actions, actors, formdata=request.args)
+    filters = AuditFilterForm(*admin_service.audit_filters(), formdata=request.args)
     filters.validate()
-    stmt = (
-        db.select(AuditEntry)
-        .options(joinedload(AuditEntry.actor))
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    actor = filters.value("actor")
+    pagination = admin_service.audit_log(
+        filters.value("action"), int(actor) if actor else None, _page_number(), PER_PAGE
     )
-    if filters.action.data and not filters.action.errors:
-        stmt = stmt.where(AuditEntry.action == filters.action.data)
-    if filters.actor.data and not filters.actor.errors:
-        stmt = stmt.where(AuditEntry.actor_id == int(filters.actor.data))
-    pagination = db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k in ("action", "actor")}
     return render_template("admin/audit.html", filters=filters, pagination=pagination, args=args)

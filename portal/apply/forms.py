@@ -29,18 +29,12 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
+from wtforms.widgets import TextInput
 
 from portal import i18n
+from portal.forms import ALWAYS_CHOSEN, CHOOSE, optional_int
 from portal.services import applications as app_service
 from portal.services.reference import active_sectors, active_zones
-
-CHOOSE = ("", _l("— choose —"))
-
-
-def optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def parse_amount(text: str) -> Decimal:
@@ -66,6 +60,10 @@ def parse_amount(text: str) -> Decimal:
 
 class LocalizedDecimalField(DecimalField):
     """A decimal typed the way the reader writes numbers: "1 500 000,50" or "1,500,000.50"."""
+
+    # A text input: a number input refuses group separators and a decimal comma. Text inputs
+    # may not carry min/max/step, so the limits are checked on the server only.
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
@@ -156,7 +154,7 @@ class InvestmentForm(FlaskForm):
 
 
 class FounderEntryForm(Form):
-    kind = SelectField(_l("Type"), validators=[DataRequired()])
+    kind = SelectField(_l("Type"), validators=[DataRequired()], render_kw=ALWAYS_CHOSEN)
     name = StringField(
         _l("Full name or company name"), validators=[DataRequired(), Length(max=200)]
     )
@@ -183,6 +181,26 @@ class FoundersForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fill_choices()
+
+    @classmethod
+    def of(cls, application) -> FoundersForm:
+        """The application's founders, or one empty row to start with."""
+        rows = [
+            {"kind": f.kind, "name": f.name, "nationality": f.nationality, "share": f.share}
+            for f in application.founders
+        ] or [{"kind": "natural", "name": "", "nationality": "", "share": None}]
+        return cls(formdata=None, data={"founders": rows})
+
+    def add_row(self) -> None:
+        self.founders.append_entry()
+        self.fill_choices()
+
+    def remove_row(self, action: str) -> None:
+        """Drop the row a "remove-<index>" button names; the last row stays."""
+        number = action.removeprefix("remove-")
+        index = int(number) if number.isdigit() else -1
+        if 0 <= index < len(self.founders.entries) and len(self.founders.entries) > 1:
+            del self.founders.entries[index]
 
     def fill_choices(self) -> None:
         countries = [CHOOSE, *i18n.country_choices()]

@@ -17,7 +17,7 @@ from portal.apply.forms import (
     WithdrawForm,
 )
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, attach_error
 from portal.services import DomainError
 from portal.services import applications as app_service
 from portal.services import documents as doc_service
@@ -34,13 +34,6 @@ def step_url(application, step: str) -> str:
 def _neighbour(step: str, offset: int) -> str:
     index = app_service.step_index(step) + offset
     return app_service.STEPS[max(0, min(index, len(app_service.STEPS) - 1))]
-
-
-def _attach_problems(form, problems) -> None:
-    for problem in problems:
-        field = getattr(form, problem.field, None) if problem.field else None
-        if field is not None and problem.message not in field.errors:
-            field.errors = [*field.errors, problem.message]
 
 
 @bp.get("/")
@@ -91,7 +84,7 @@ def _after_save(application, step: str, problems, form, template: str):
     if action == "next":
         if problems or form.errors:
             db.session.commit()
-            _attach_problems(form, problems)
+            attach_error(form, problems)
             flash(_("Please correct the marked fields to continue."), "error")
             return render_template(template, application=application, form=form, step=step), 422
         application.current_step = _neighbour(step, 1)
@@ -119,42 +112,26 @@ def _field_step(application, step: str):
         for name, field in form._fields.items()
         if name in app_service.STEP_FIELDS[step] and not field.errors
     }
-    app_service.update_fields(application, step, values)
-    db.session.flush()
-    problems = app_service.step_problems(application, step)
-    # An ineligible sector is refused whatever the button.
-    refusals = [p for p in problems if p.field == "sector_id" and application.sector_id]
-    if refusals and request.form.get("action") != "next":
-        _attach_problems(form, refusals)
+    problems = app_service.save_fields(application, step, values)
+    if request.form.get("action") != "next":  # "next" shows every problem
+        attach_error(form, app_service.refusals(application, problems))
     return _after_save(application, step, problems, form, template)
 
 
 def _founders_step(application):
     template = "apply/step_founders.html"
     if request.method == "GET":
-        rows = [
-            {"kind": f.kind, "name": f.name, "nationality": f.nationality, "share": f.share}
-            for f in application.founders
-        ] or [{"kind": "natural", "name": "", "nationality": "", "share": None}]
-        form = FoundersForm(formdata=None, data={"founders": rows})
+        form = FoundersForm.of(application)
         return render_template(template, application=application, form=form, step="founders")
     form = FoundersForm()
     action = request.form.get("action", "save")
     if action == "add":
-        form.founders.append_entry()
-        form.fill_choices()
+        form.add_row()
         return render_template(template, application=application, form=form, step="founders")
     if action.startswith("remove-"):
-        index = int(action.split("-", 1)[1]) if action.split("-", 1)[1].isdigit() else -1
-        if 0 <= index < len(form.founders.entries) and len(form.founders.entries) > 1:
-            del form.founders.entries[index]
+        form.remove_row(action)
     valid = form.validate()
-    if valid:
-        app_service.set_founders(application, form.rows())
-        db.session.flush()
-    else:
-        app_service.remember_step(application, "founders")
-    problems = app_service.step_problems(application, "founders") if valid else []
+    problems = app_service.save_founders(application, form.rows() if valid else None)
     share_error = next((p.message for p in problems if p.field == "founders"), None)
     if action.startswith("remove-"):
         db.session.commit()
@@ -178,22 +155,10 @@ def _documents_step(application):
         return redirect(step_url(application, target))
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                upload = form.file.data
-                doc_service.add_document(
-                    application, upload.stream, upload.filename, form.doc_type.data, current_user
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "file").errors.append(exc.message)
-                status = 422
-            else:
-                db.session.commit()
-                flash(_("Document uploaded."), "success")
-                return redirect(step_url(application, "documents"))
-        else:
-            status = 422
+        if form.validate_on_submit() and _uploaded(application, form):
+            flash(_("Document uploaded."), "success")
+            return redirect(step_url(application, "documents"))
+        status = 422
     problems = app_service.step_problems(application, "documents")
     return (
         render_template(
@@ -206,6 +171,21 @@ def _documents_step(application):
         ),
         status,
     )
+
+
+def _uploaded(application, form) -> bool:
+    """Store the upload (committed), or put the refusal next to its field."""
+    upload = form.file.data
+    try:
+        doc_service.add_document(
+            application, upload.stream, upload.filename, form.doc_type.data, current_user
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return False
+    db.session.commit()
+    return True
 
 
 @bp.post("/<int:application_id>/documents/<int:document_id>/delete")
@@ -267,8 +247,7 @@ def detail(application_id: int):
         "apply/detail.html",
         application=application,
         withdraw_form=WithdrawForm(),
-        can_withdraw=lifecycle.find_move(application.status, "withdraw") is not None
-        and application.owner_id == current_user.id,
+        can_withdraw="withdraw" in lifecycle.actions_for(application, current_user),
         just_submitted=request.args.get("submitted") == "1",
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,22 +17,13 @@ from portal.auth.forms import (
     SignupForm,
 )
 from portal.extensions import db, limiter
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, attach_error
 from portal.services import DomainError
 from portal.services import accounts as accounts_service
 from portal.services.mail import after_commit_delivery
+from portal.urls import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """`next` only when it is a path on this site."""
-    if not target or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def home_for(user) -> str:
@@ -54,14 +43,6 @@ def _login(user, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
-def _field_error(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors.append(exc.message)
-    else:
-        flash(exc.message, "error")
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"])
 def signup():
@@ -79,7 +60,7 @@ def signup():
             accounts_service.send_confirmation(user)
         except DomainError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             _login(user, remember=False)
             after_commit_delivery()
@@ -188,7 +169,7 @@ def reset(token: str):
             accounts_service.reset_password(token, form.password.data)
         except DomainError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             if current_user.is_authenticated:
@@ -238,7 +219,7 @@ def account_details():
     if request.method == "POST" and request.form.get("which") == "name":
         name_form = NameForm(prefix="name")
         if name_form.validate():
-            current_user.full_name = name_form.full_name.data.strip()
+            accounts_service.set_full_name(current_user, name_form.full_name.data)
             db.session.commit()
             flash(_("Your name is saved."), "success")
             return redirect(url_for("auth.account"))
@@ -251,7 +232,7 @@ def account_details():
                 )
             except DomainError as exc:
                 db.session.rollback()
-                _field_error(email_form, exc)
+                attach_error(email_form, exc)
                 status = 422
             else:
                 db.session.commit()
@@ -297,7 +278,7 @@ def change_password():
             )
         except DomainError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your password is changed. Your other sessions were signed out."), "success")

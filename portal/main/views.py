@@ -4,30 +4,24 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
-from portal.auth.views import safe_next
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, VerifyForm
 from portal.i18n import LANGUAGES
-from portal.models import Registration, Sector, Zone
-from portal.registry.forms import VerifyForm
+from portal.services import accounts, public_registry
+from portal.services.reference import active_sectors
+from portal.urls import safe_next
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    zones = db.session.scalars(
-        db.select(Zone).where(Zone.active).options(selectinload(Zone.sectors)).order_by(Zone.id)
-    ).all()
-    sectors = db.session.scalars(db.select(Sector).where(Sector.active).order_by(Sector.name)).all()
-    registered = db.session.scalar(db.select(db.func.count(Registration.id)))
     return render_template(
         "main/index.html",
-        zones=zones,
-        sectors=sectors,
-        registered=registered,
+        zones=public_registry.zones_on_show(),
+        sectors=active_sectors(),
+        registered=public_registry.registered_count(),
         verify_form=VerifyForm(formdata=None),
     )
 
@@ -45,6 +39,6 @@ def set_language():
     if EmptyForm().validate_on_submit() and code in LANGUAGES:
         session["lang"] = code
         if current_user.is_authenticated:
-            current_user.locale = code
+            accounts.set_locale(current_user, code)
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))

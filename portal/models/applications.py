@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import lifecycle
 from portal.extensions import db
 from portal.models.accounts import User
 from portal.models.base import UTCDateTime, utcnow
@@ -25,7 +26,7 @@ class Application(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=lifecycle.DRAFT)
     # The last step the investor saved, so a draft resumes where they stopped.
     current_step: Mapped[str] = mapped_column(String(20), default="company")
 
@@ -77,11 +78,39 @@ class Application(db.Model):
     def display_name(self) -> str:
         return self.company_name or f"#{self.id}"
 
+    # Where it stands, as the lifecycle says (templates ask these, never the status string).
+
+    @property
+    def is_editable(self) -> bool:
+        return lifecycle.is_editable(self)
+
+    @property
+    def is_with_reviewers(self) -> bool:
+        return lifecycle.is_with_reviewers(self)
+
+    @property
+    def awaits_taking(self) -> bool:
+        return lifecycle.awaits_taking(self)
+
+    @property
+    def is_held(self) -> bool:
+        return lifecycle.is_held(self)
+
+    @property
+    def awaits_answer(self) -> bool:
+        return lifecycle.awaits_answer(self)
+
+    @property
+    def is_decided(self) -> bool:
+        return lifecycle.is_decided(self)
+
+    @property
+    def is_approved(self) -> bool:
+        return lifecycle.is_approved(self)
+
     @property
     def resubmitted(self) -> bool:
-        """Back in the queue after the investor answered a request for information: only a
-        reviewer's take sets the assignee, and a first submission has none yet."""
-        return self.status == "submitted" and self.assignee_id is not None
+        return lifecycle.is_resubmitted(self)
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status}>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.applications import Application
@@ -32,7 +32,8 @@ class Registration(db.Model):
     registered_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    application: Mapped[Application] = relationship()
+    # `application.registration`: the registration of an approved application (None before).
+    application: Mapped[Application] = relationship(backref=backref("registration", uselist=False))
     zone: Mapped[Zone] = relationship()
     sector: Mapped[Sector] = relationship()
 

@@ -1,18 +1,20 @@
-"""Forms of the public registry: search filters and the certificate number to verify (GET)."""
+"""The public registry's search filters, a GET form.
+
+The certificate number to verify is `portal.forms.VerifyForm`: the home page asks for it too.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SearchField, SelectField
+from wtforms.validators import Length, Optional
 
+from portal.forms import GetForm
 from portal.i18n import data_text
 
 
-class RegistrySearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form: its values live in the URL
+class RegistrySearchForm(GetForm):
+    """Its values live in the URL."""
 
     q = SearchField(
         _l("Company name or registration number"), validators=[Optional(), Length(max=200)]
@@ -28,16 +30,3 @@ class RegistrySearchForm(FlaskForm):
         self.sector.choices = [("", _l("All sectors"))] + [
             (s.code, data_text(s.name)) for s in sectors
         ]
-
-
-class VerifyForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    number = StringField(
-        _l("Registration number"),
-        validators=[
-            DataRequired(message=_l("Type the number printed on the certificate.")),
-            Length(max=40),
-        ],
-    )

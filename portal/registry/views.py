@@ -17,16 +17,12 @@ from flask import (
 from flask_login import login_required
 
 from portal.access import get_application
-from portal.registry.forms import RegistrySearchForm, VerifyForm
+from portal.forms import VerifyForm
+from portal.registry.forms import RegistrySearchForm
 from portal.services import public_registry
 from portal.services.certificates import certificate_filename, render_certificate
 
 bp = Blueprint("registry", __name__)
-
-
-@bp.app_context_processor
-def registry_helpers():
-    return {"registration_of": public_registry.registration_of}
 
 
 @bp.get("/registry")

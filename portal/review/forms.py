@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from portal.apply.forms import CHOOSE, optional_int
 from portal.extensions import db
+from portal.forms import CHOOSE, GetForm, optional_int
 from portal.i18n import data_text, sector_choices
 from portal.models import STAFF_ROLES, Sector, User, Zone
 from portal.services import review
@@ -20,9 +20,8 @@ from portal.services import review
 MESSAGE_MAX = 4000
 
 
-class QueueForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form: reading, bookmarkable, changes nothing
+class QueueForm(GetForm):
+    """Reading, bookmarkable, changes nothing."""
 
     status = SelectField(_l("Status"), default=review.DEFAULT_STATUS)
     zone = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
@@ -58,32 +57,28 @@ class QueueForm(FlaskForm):
         ]
         self.sector.choices = [any_, *sector_choices(db.session.scalars(db.select(Sector)))]
 
-    def _value(self, name: str, default=None):
-        field = self[name]
-        return default if field.errors or field.data in (None, "") else field.data
-
     def filters(self) -> review.QueueFilters:
         """What was asked for; a field that did not parse is ignored (and shows its error)."""
         self.validate()
         return review.QueueFilters(
-            status=self._value("status", review.DEFAULT_STATUS),
-            zone_id=self._value("zone"),
-            sector_id=self._value("sector"),
-            submitted_from=self._value("submitted_from"),
-            submitted_to=self._value("submitted_to"),
-            q=self._value("q", ""),
+            status=self.value("status", review.DEFAULT_STATUS),
+            zone_id=self.value("zone"),
+            sector_id=self.value("sector"),
+            submitted_from=self.value("submitted_from"),
+            submitted_to=self.value("submitted_to"),
+            q=self.value("q", ""),
             assignee_id=self._assignee_id(),
-            unassigned=self._value("assignee") == "none",
+            unassigned=self.value("assignee") == "none",
         )
 
     def _assignee_id(self) -> int | None:
-        value = self._value("assignee")
+        value = self.value("assignee")
         if value == "me":
             return self.user.id
         return int(value) if value and value.isdigit() else None
 
     def sort_key(self) -> str:
-        return self._value("sort", review.DEFAULT_SORT)
+        return self.value("sort", review.DEFAULT_SORT)
 
 
 class RequestInfoForm(FlaskForm):

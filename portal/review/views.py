@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal import lifecycle
 from portal.access import get_application, staff_required
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, attach_error
 from portal.review.forms import ApproveForm, QueueForm, RejectForm, RequestInfoForm
 from portal.services import DomainError, changes, review
 from portal.services.mail import after_commit_delivery
@@ -47,7 +47,7 @@ def _render(application, status: int = 200, **forms):
             "review/application.html",
             application=application,
             registration=registration_of(application),
-            actions=review.actions_for(application, current_user),
+            actions=lifecycle.actions_for(application, current_user),
             days_waiting=review.days_waiting(application),
             since_request=changes.since_last_request(application),
             **forms,
@@ -103,11 +103,7 @@ def _decide(application, form_name: str, form, decide, done: str):
             return _moved_on(application)
         except DomainError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field, None) if exc.field else None
-            if field is not None:
-                field.errors = [*field.errors, exc.message]
-            else:
-                flash(exc.message, "error")
+            attach_error(form, exc)
         else:
             db.session.commit()
             after_commit_delivery()

@@ -13,13 +13,18 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import ROLES, User, UserSession
+from portal.models import ADMIN, INVESTOR, REVIEWER, ROLES, User, UserSession
 from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.mail import queue_email
-from portal.services.passwords import check_password_policy, hash_password, verify_password
+from portal.services.passwords import (
+    check_password_policy,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
-ROLE_LABELS = {"investor": _l("Investor"), "reviewer": _l("Reviewer"), "admin": _l("Administrator")}
+ROLE_LABELS = {INVESTOR: _l("Investor"), REVIEWER: _l("Reviewer"), ADMIN: _l("Administrator")}
 
 CONFIRM_SALT = "confirm-email"
 RESET_SALT = "reset-password"
@@ -43,7 +48,7 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(
     email: str,
     password: str,
-    role: str = "investor",
+    role: str = INVESTOR,
     full_name: str = "",
     confirmed: bool = False,
     locale: str | None = None,
@@ -74,6 +79,12 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (the caller commits).
+
+    A hash made at an older Argon2 cost is replaced by one at the current cost: the login is
+    the only moment the password is known. The password itself has not changed, so
+    `password_changed_at` and the sessions are left alone.
+    """
     user = find_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so response times do not reveal accounts.
@@ -81,6 +92,8 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -221,6 +234,16 @@ def reset_password(token: str, new_password: str) -> User:
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     return user
+
+
+def set_full_name(user: User, full_name: str) -> None:
+    """The name changes at once (the caller commits); only the e-mail address needs a link."""
+    user.full_name = full_name.strip()
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The language the user chose: their pages and e-mails follow it (the caller commits)."""
+    user.locale = locale
 
 
 # --- mail ------------------------------------------------------------------------------------

@@ -9,14 +9,18 @@ from __future__ import annotations
 import calendar
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.models import (
+    ADMIN,
     ROLES,
     Application,
     AuditEntry,
@@ -38,6 +42,7 @@ ZONE_FIELDS = ("code", "name", "description", "timezone", "active", *Zone.transl
 SECTOR_FIELDS = ("code", "name", "active", *Sector.translated_fields())
 BASELINE_FIELDS = ("label", "year", "registrations", "days", "kind")
 REASON_FIELDS = ("code", "label", "active", *RejectionReason.translated_fields())
+
 TRANSLATIONS = frozenset(
     Zone.translated_fields() + Sector.translated_fields() + RejectionReason.translated_fields()
 )
@@ -55,6 +60,33 @@ def record(actor: User | None, action: str, target: str, details: str = "") -> A
     entry = AuditEntry(actor=actor, action=action, target=target[:100], details=details)
     db.session.add(entry)
     return entry
+
+
+def audit_filters() -> tuple[list[str], list[User]]:
+    """The actions recorded so far, and the users who did something: what the log filters by."""
+    actions = db.session.scalars(
+        db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    ).all()
+    actors = db.session.scalars(
+        db.select(User)
+        .where(User.id.in_(db.select(AuditEntry.actor_id).where(AuditEntry.actor_id.isnot(None))))
+        .order_by(User.email)
+    ).all()
+    return list(actions), list(actors)
+
+
+def audit_log(action: str | None, actor_id: int | None, page: int, per_page: int) -> Pagination:
+    """The log newest first, of one action or one actor if given."""
+    stmt = (
+        db.select(AuditEntry)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor_id:
+        stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
 def _show(value) -> str:
@@ -110,6 +142,16 @@ def _unique(model, column: str, value, current=None) -> None:
 # --- users -----------------------------------------------------------------------------------
 
 
+def find_users(q: str | None, role: str | None, page: int, per_page: int) -> Pagination:
+    """Users by e-mail, those whose address contains `q` and who have `role` if given."""
+    stmt = db.select(User).order_by(User.email)
+    if q:
+        stmt = stmt.where(User.email.contains(q.strip().lower(), autoescape=True))
+    if role:
+        stmt = stmt.where(User.role == role)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
 def _user_target(user: User) -> str:
     return f"user #{user.id} {user.email}"
 
@@ -121,7 +163,7 @@ def _keep_an_admin(leaving: User, field: str) -> None:
     the same instant are serialised and the second sees the first's change.
     """
     admins = db.session.scalars(
-        db.select(User.id).where(User.role == "admin", User.active).with_for_update()
+        db.select(User.id).where(User.role == ADMIN, User.active).with_for_update()
     ).all()
     if set(admins) <= {leaving.id}:
         raise DomainError(_("The portal must keep at least one active administrator."), field=field)
@@ -132,11 +174,11 @@ def set_role(user: User, role: str, actor: User) -> bool:
     left to give it back). True when something changed."""
     if role not in ROLES:
         raise DomainError(_("Unknown role."), field="role")
-    if user.id == actor.id and role != "admin":
+    if user.id == actor.id and role != ADMIN:
         raise DomainError(_("You cannot remove your own administrator role."), field="role")
     if user.role == role:
         return False
-    if user.role == "admin":
+    if user.role == ADMIN:
         _keep_an_admin(user, field="role")
     record(actor, "user.role", _user_target(user), f"role: {user.role} → {role}")
     user.role = role
@@ -159,7 +201,7 @@ def set_active(user: User, active: bool, actor: User) -> bool:
         raise DomainError(_("You cannot deactivate your own account."), field="active")
     if user.active == active:
         return False
-    if not active and user.role == "admin":
+    if not active and user.role == ADMIN:
         _keep_an_admin(user, field="active")
     action = "user.activate" if active else "user.deactivate"
     details = f"active: {user.active} → {active}"
@@ -171,7 +213,7 @@ def set_active(user: User, active: bool, actor: User) -> bool:
     return True
 
 
-# --- zones -----------------------------------------------------------------------------------
+# --- reference data: zones, sectors, baselines, rejection reasons ------------------------------
 
 
 def _check_zone(values: dict, zone: Zone | None) -> None:
@@ -200,28 +242,6 @@ def _check_zone(values: dict, zone: Zone | None) -> None:
             )
 
 
-def create_zone(actor: User, **values) -> Zone:
-    values = _clean(values, ZONE_FIELDS)
-    _check_zone(values, None)
-    zone = Zone(**values)
-    db.session.add(zone)
-    record(actor, "zone.create", f"zone {values['code']}", _describe(values))
-    return zone
-
-
-def update_zone(zone: Zone, actor: User, **values) -> bool:
-    values = _clean(values, ZONE_FIELDS)
-    _check_zone(values, zone)
-    target = f"zone {zone.code}"
-    changes = _apply(zone, values)
-    if changes:
-        record(actor, "zone.update", target, changes)
-    return bool(changes)
-
-
-# --- sectors ---------------------------------------------------------------------------------
-
-
 def _check_lower_code(values: dict, model, current, max_length: int) -> None:
     values["code"] = values["code"].lower()
     if len(values["code"]) > max_length or not LOWER_CODE.fullmatch(values["code"]):
@@ -232,24 +252,99 @@ def _check_lower_code(values: dict, model, current, max_length: int) -> None:
     _unique(model, "code", values["code"], current)
 
 
-def create_sector(actor: User, **values) -> Sector:
-    values = _clean(values, SECTOR_FIELDS)
-    _require(values, "code", "name")
-    _check_lower_code(values, Sector, None, 32)
-    sector = Sector(**values)
-    db.session.add(sector)
-    record(actor, "sector.create", f"sector {values['code']}", _describe(values))
-    return sector
-
-
-def update_sector(sector: Sector, actor: User, **values) -> bool:
-    values = _clean(values, SECTOR_FIELDS)
+def _check_sector(values: dict, sector: Sector | None) -> None:
     _require(values, "code", "name")
     _check_lower_code(values, Sector, sector, 32)
-    target = f"sector {sector.code}"
-    changes = _apply(sector, values)
+
+
+def _check_reason(values: dict, reason: RejectionReason | None) -> None:
+    _require(values, "code", "label")
+    _check_lower_code(values, RejectionReason, reason, 32)
+
+
+def year_length(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def _check_baseline(values: dict, baseline: Baseline | None) -> None:
+    _require(values, "label", "year", "registrations", "kind")
+    if values["kind"] not in BASELINE_KINDS:
+        raise DomainError(_("Choose a year or a target."), field="kind")
+    if not 1900 <= values["year"] <= 2100:
+        raise DomainError(_("Enter a year between 1900 and 2100."), field="year")
+    if values["registrations"] <= 0:
+        raise DomainError(_("Enter a number of registrations above zero."), field="registrations")
+    if values["days"] is None:
+        values["days"] = year_length(values["year"])
+    if not 1 <= values["days"] <= 366:
+        raise DomainError(_("Enter between 1 and 366 days."), field="days")
+    if values["kind"] == "year" and values["days"] != year_length(values["year"]):
+        raise DomainError(
+            _(
+                "%(year)d had %(days)d days. A part of a year is a target.",
+                year=values["year"],
+                days=year_length(values["year"]),
+            ),
+            field="days",
+        )
+    _unique(Baseline, "label", values["label"], baseline)
+
+
+@dataclass(frozen=True)
+class ReferenceKind:
+    """How admins edit one kind of reference data. Every kind is created and updated the same
+    way: cleaned, checked, saved, and audited as `<kind>.create` / `<kind>.update` on the target
+    "<kind> <key>"."""
+
+    model: type
+    fields: tuple[str, ...]  # what the form sends, the other languages' texts included
+    key: str  # the attribute that names an item in the audit log
+    check: Callable[[dict, object | None], None]  # raises DomainError; may normalise the values
+    order: tuple = ()  # how the list is sorted
+    load: tuple = ()  # related rows the list shows, loaded with it
+
+
+REFERENCE = {
+    "zone": ReferenceKind(Zone, ZONE_FIELDS, "code", _check_zone, (Zone.code,)),
+    "sector": ReferenceKind(
+        Sector, SECTOR_FIELDS, "code", _check_sector, (Sector.name,), (selectinload(Sector.zones),)
+    ),
+    "baseline": ReferenceKind(
+        Baseline, BASELINE_FIELDS, "label", _check_baseline, (Baseline.year, Baseline.label)
+    ),
+    "reason": ReferenceKind(
+        RejectionReason, REASON_FIELDS, "code", _check_reason, (RejectionReason.label,)
+    ),
+}
+
+
+def items(kind: str) -> list:
+    """Every item of the kind, inactive ones included, for the admin's list."""
+    spec = REFERENCE[kind]
+    return list(db.session.scalars(db.select(spec.model).options(*spec.load).order_by(*spec.order)))
+
+
+def create(kind: str, actor: User, /, **values):
+    """A new zone, sector, baseline or reason (`kind`, a key of REFERENCE); the values are the
+    kind's fields. `kind` is positional only, as a baseline has a field of that name."""
+    spec = REFERENCE[kind]
+    values = _clean(values, spec.fields)
+    spec.check(values, None)
+    item = spec.model(**values)
+    db.session.add(item)
+    record(actor, f"{kind}.create", f"{kind} {values[spec.key]}", _describe(values))
+    return item
+
+
+def update(kind: str, item, actor: User, /, **values) -> bool:
+    """True when something changed (and only then is it audited)."""
+    spec = REFERENCE[kind]
+    values = _clean(values, spec.fields)
+    spec.check(values, item)
+    target = f"{kind} {getattr(item, spec.key)}"
+    changes = _apply(item, values)
     if changes:
-        record(actor, "sector.update", target, changes)
+        record(actor, f"{kind}.update", target, changes)
     return bool(changes)
 
 
@@ -292,77 +387,3 @@ def set_eligibility(matrix: Mapping[tuple[int, int], bool], actor: User) -> tupl
         f"added: {names(added)}; removed: {names(removed)}",
     )
     return len(added), len(removed)
-
-
-# --- baselines -------------------------------------------------------------------------------
-
-
-def year_length(year: int) -> int:
-    return 366 if calendar.isleap(year) else 365
-
-
-def _check_baseline(values: dict, baseline: Baseline | None) -> None:
-    _require(values, "label", "year", "registrations", "kind")
-    if values["kind"] not in BASELINE_KINDS:
-        raise DomainError(_("Choose a year or a target."), field="kind")
-    if not 1900 <= values["year"] <= 2100:
-        raise DomainError(_("Enter a year between 1900 and 2100."), field="year")
-    if values["registrations"] <= 0:
-        raise DomainError(_("Enter a number of registrations above zero."), field="registrations")
-    if values["days"] is None:
-        values["days"] = year_length(values["year"])
-    if not 1 <= values["days"] <= 366:
-        raise DomainError(_("Enter between 1 and 366 days."), field="days")
-    if values["kind"] == "year" and values["days"] != year_length(values["year"]):
-        raise DomainError(
-            _(
-                "%(year)d had %(days)d days. A part of a year is a target.",
-                year=values["year"],
-                days=year_length(values["year"]),
-            ),
-            field="days",
-        )
-    _unique(Baseline, "label", values["label"], baseline)
-
-
-def create_baseline(actor: User, **values) -> Baseline:
-    values = _clean(values, BASELINE_FIELDS)
-    _check_baseline(values, None)
-    baseline = Baseline(**values)
-    db.session.add(baseline)
-    record(actor, "baseline.create", f"baseline {values['label']}", _describe(values))
-    return baseline
-
-
-def update_baseline(baseline: Baseline, actor: User, **values) -> bool:
-    values = _clean(values, BASELINE_FIELDS)
-    _check_baseline(values, baseline)
-    target = f"baseline {baseline.label}"
-    changes = _apply(baseline, values)
-    if changes:
-        record(actor, "baseline.update", target, changes)
-    return bool(changes)
-
-
-# --- rejection reasons -----------------------------------------------------------------------
-
-
-def create_reason(actor: User, **values) -> RejectionReason:
-    values = _clean(values, REASON_FIELDS)
-    _require(values, "code", "label")
-    _check_lower_code(values, RejectionReason, None, 32)
-    reason = RejectionReason(**values)
-    db.session.add(reason)
-    record(actor, "reason.create", f"reason {values['code']}", _describe(values))
-    return reason
-
-
-def update_reason(reason: RejectionReason, actor: User, **values) -> bool:
-    values = _clean(values, REASON_FIELDS)
-    _require(values, "code", "label")
-    _check_lower_code(values, RejectionReason, reason, 32)
-    target = f"reason {reason.code}"
-    changes = _apply(reason, values)
-    if changes:
-        record(actor, "reason.update", target, changes)
-    return bool(changes)

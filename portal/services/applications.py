@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, object_session
 
 from portal import lifecycle
 from portal.extensions import db
@@ -224,6 +223,30 @@ def submission_problems(application: Application) -> list[Problem]:
     return [p for step in STEPS[:-1] for p in step_problems(application, step)]
 
 
+def save_fields(application: Application, step: str, values: dict) -> list[Problem]:
+    """Store what the investor typed on a step of fields; what the step still lacks."""
+    update_fields(application, step, values)
+    db.session.flush()
+    return step_problems(application, step)
+
+
+def refusals(application: Application, problems: list[Problem]) -> list[Problem]:
+    """The problems shown whichever button was pressed: a draft may be incomplete, but a
+    sector the zone does not admit is refused as soon as it is chosen."""
+    return [p for p in problems if p.field == "sector_id" and application.sector_id]
+
+
+def save_founders(application: Application, rows: list[dict] | None) -> list[Problem]:
+    """Store the founders (`rows`, or None when the form did not parse: then only the step is
+    remembered); what the step still lacks."""
+    if rows is None:
+        remember_step(application, "founders")
+        return []
+    set_founders(application, rows)
+    db.session.flush()
+    return step_problems(application, "founders")
+
+
 # --- status moves -----------------------------------------------------------------------------
 
 
@@ -241,43 +264,41 @@ def seconds_between(later: datetime, earlier: datetime) -> int:
     return round((later - earlier).total_seconds())
 
 
-def elapsed_seconds(application_id: int, action: str, at: datetime) -> int | None:
-    """Seconds from the event that starts `action`'s clock to `at` (None: no clock)."""
+def elapsed_seconds(
+    application_id: int | None,
+    action: str,
+    at: datetime,
+    events: Iterable[tuple[str, datetime]] | None = None,
+) -> int | None:
+    """Seconds from the event that starts `action`'s clock to `at` (None: no clock).
+
+    `events` are the application's (action, instant) pairs when the caller holds them (an
+    application not written yet; the dashboard benchmark's million); otherwise they are read.
+    """
     if action not in CLOCKS:
         return None
     start_action, which = CLOCKS[action]
-    pick = func.min if which == "first" else func.max
-    started = db.session.scalar(
-        db.select(pick(ApplicationEvent.created_at)).where(
-            ApplicationEvent.application_id == application_id,
-            ApplicationEvent.action == start_action,
-            ApplicationEvent.created_at <= at,
-        )
-    )
-    return seconds_between(at, started) if started is not None else None
-
-
-def elapsed_in_timeline(steps: Iterable[tuple[str, datetime]]) -> list[int | None]:
-    """elapsed_seconds for each (action, instant) of one application's events, in order.
-
-    For bulk writers (demo history, benchmark) that insert events without transition().
-    """
-    first: dict[str, datetime] = {}
-    latest: dict[str, datetime] = {}
-    elapsed = []
-    for action, at in steps:
-        clock = CLOCKS.get(action)
-        started = None
-        if clock is not None:
-            started = (first if clock[1] == "first" else latest).get(clock[0])
-        elapsed.append(seconds_between(at, started) if started is not None else None)
-        first.setdefault(action, at)
-        latest[action] = at
-    return elapsed
+    if events is None:
+        events = db.session.execute(
+            db.select(ApplicationEvent.action, ApplicationEvent.created_at).where(
+                ApplicationEvent.application_id == application_id,
+                ApplicationEvent.action == start_action,
+            )
+        ).all()
+    starts = [started for earlier, started in events if earlier == start_action and started <= at]
+    if not starts:
+        return None
+    return seconds_between(at, min(starts) if which == "first" else max(starts))
 
 
 def lock(application: Application) -> Application:
-    """Re-read the application under a row lock (FOR UPDATE on PostgreSQL) before a move."""
+    """Re-read the application under a row lock (FOR UPDATE on PostgreSQL) before a move.
+
+    One not written yet (no id: the demo's history, built in memory and written at once) has
+    no row to lock, and nobody else can see it.
+    """
+    if application.id is None:
+        return application
     return db.session.scalars(
         db.select(Application)
         .where(Application.id == application.id)
@@ -292,11 +313,19 @@ def transition(
     actor: User,
     comment: str = "",
     reason: RejectionReason | None = None,
+    at: datetime | None = None,
 ) -> ApplicationEvent:
-    """Make a lifecycle move and record it as an event (the caller commits)."""
+    """Make a lifecycle move and record it as an event (the caller commits).
+
+    `at` is when the move happened, for history loaded after the fact (the demo); else now.
+    """
     application = lock(application)
     move = lifecycle.check_move(application, action, actor)
-    now = utcnow()
+    now = at or utcnow()
+    # Not written yet (see lock): its earlier events are all in memory.
+    events = (
+        [(e.action, e.created_at) for e in application.events] if application.id is None else None
+    )
     event = ApplicationEvent(
         application=application,
         actor=actor,
@@ -306,10 +335,12 @@ def transition(
         comment=comment.strip(),
         reason=reason,
         created_at=now,
-        elapsed_seconds=elapsed_seconds(application.id, action, now),
+        elapsed_seconds=elapsed_seconds(application.id, action, now, events),
     )
-    db.session.add(event)
+    if object_session(application) is not None:  # one built in memory is written by its maker
+        db.session.add(event)
     application.status = move.target
+    application.updated_at = now
     if move.target == lifecycle.SUBMITTED:
         application.submitted_at = now
         application.submitted_on = application.submitted_on or local_date(now, application.zone)

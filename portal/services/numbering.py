@@ -7,9 +7,11 @@ back, so does the counter, which is what keeps the sequence gapless.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import object_session
 
 from portal.extensions import db
 from portal.models import Application, Registration, RegistrationCounter, Zone
@@ -32,34 +34,48 @@ def _ensure_counter(zone_id: int, year: int) -> None:
     )
 
 
-def next_seq(zone: Zone, year: int) -> int:
-    """Take the next number of the zone and year; the counter stays locked until commit."""
-    _ensure_counter(zone.id, year)
-    counter = db.session.scalars(
+def _locked_counter(zone_id: int, year: int) -> RegistrationCounter:
+    """The (zone, year) counter, locked until commit."""
+    _ensure_counter(zone_id, year)
+    return db.session.scalars(
         db.select(RegistrationCounter)
-        .where(RegistrationCounter.zone_id == zone.id, RegistrationCounter.year == year)
+        .where(RegistrationCounter.zone_id == zone_id, RegistrationCounter.year == year)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    counter.last_seq += 1
-    return counter.last_seq
 
 
 def assign_registration(application: Application, at: datetime) -> Registration:
     """Register the company of an application approved at the instant `at` (caller commits)."""
-    zone = application.zone
-    registered_on = local_date(at, zone)
-    seq = next_seq(zone, registered_on.year)
-    registration = Registration(
-        application=application,
-        zone=zone,
-        sector=application.sector,
-        year=registered_on.year,
-        seq=seq,
-        number=format_number(zone, registered_on.year, seq),
-        company_name=application.company_name,
-        registered_on=registered_on,
-    )
-    db.session.add(registration)
-    db.session.flush()
+    (registration,) = assign_registrations([(application, at)])
     return registration
+
+
+def assign_registrations(approved: Iterable[tuple[Application, datetime]]) -> list[Registration]:
+    """Register the companies of applications approved at the given instants, numbered in the
+    order given, each counter locked once (the demo's history registers years of them)."""
+    counters: dict[tuple[int, int], RegistrationCounter] = {}
+    registrations = []
+    for application, at in approved:
+        zone = application.zone
+        registered_on = local_date(at, zone)
+        key = (zone.id, registered_on.year)
+        if key not in counters:
+            counters[key] = _locked_counter(*key)
+        counter = counters[key]
+        counter.last_seq += 1
+        registration = Registration(
+            application=application,
+            zone=zone,
+            sector=application.sector,
+            year=registered_on.year,
+            seq=counter.last_seq,
+            number=format_number(zone, registered_on.year, counter.last_seq),
+            company_name=application.company_name,
+            registered_on=registered_on,
+        )
+        if object_session(application) is not None:  # one built in memory: its maker writes it
+            db.session.add(registration)
+        registrations.append(registration)
+    db.session.flush()
+    return registrations

@@ -56,4 +56,5 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made at another cost than the configured one (upgrade at login)."""
     return _hasher().check_needs_rehash(password_hash)

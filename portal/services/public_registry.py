@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
 from portal.models import Application, Registration, Sector, Zone
@@ -59,8 +59,20 @@ def find(number: str) -> Registration | None:
 
 
 def registration_of(application: Application) -> Registration | None:
-    return db.session.scalar(
-        db.select(Registration).where(Registration.application_id == application.id)
+    """None until the application is approved."""
+    return application.registration
+
+
+def registered_count() -> int:
+    return db.session.scalar(db.select(db.func.count(Registration.id)))
+
+
+def zones_on_show() -> list[Zone]:
+    """The active zones with the sectors each admits, as the home page presents them."""
+    return list(
+        db.session.scalars(
+            db.select(Zone).where(Zone.active).options(selectinload(Zone.sectors)).order_by(Zone.id)
+        )
     )
 
 

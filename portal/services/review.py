@@ -211,13 +211,17 @@ def _require_staff(user: User) -> None:
         raise lifecycle.IllegalMove("only reviewers may review")
 
 
-def take(application: Application, reviewer: User) -> ApplicationEvent | None:
+def take(
+    application: Application, reviewer: User, at: datetime | None = None
+) -> ApplicationEvent | None:
     """Take a submitted application, or take over one a colleague has in review.
 
     A take-over changes no status; it is recorded as a `reassign` event by the new reviewer, so
     the timeline says who had the application when. Taking what one already has does nothing.
+    `at` is when, for history loaded after the fact (the demo); else now.
     """
     _require_staff(reviewer)
+    at = at or utcnow()
     application = app_service.lock(application)
     if application.status == lifecycle.IN_REVIEW:
         if application.assignee_id == reviewer.id:
@@ -228,24 +232,14 @@ def take(application: Application, reviewer: User) -> ApplicationEvent | None:
             action=REASSIGN,
             from_status=application.status,
             to_status=application.status,
+            created_at=at,
         )
         db.session.add(event)
     else:
-        event = app_service.transition(application, "take", reviewer)
+        event = app_service.transition(application, "take", reviewer, at=at)
     application.assignee = reviewer
-    application.assigned_at = utcnow()
+    application.assigned_at = at
     return event
-
-
-def actions_for(application: Application, user: User) -> frozenset[str]:
-    """What the page offers `user`: "take", "take_over" (from a colleague), or "decide"."""
-    if not user.is_staff:
-        return frozenset()
-    if application.status == lifecycle.SUBMITTED:
-        return frozenset({"take"})
-    if application.status == lifecycle.IN_REVIEW:
-        return frozenset({"decide" if application.assignee_id == user.id else "take_over"})
-    return frozenset()
 
 
 def _check_assignee(application: Application, reviewer: User) -> Application:

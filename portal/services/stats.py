@@ -326,10 +326,10 @@ def funnel(filters: Filters) -> list[FunnelStage]:
     by_status = dict(db.session.execute(_scoped(stmt, Application, filters)).all())
     open_count = sum(by_status.get(s, 0) for s in lifecycle.OPEN)
     stages = [
-        ("submitted", sum(by_status.values())),
-        ("approved", by_status.get(lifecycle.APPROVED, 0)),
-        ("rejected", by_status.get(lifecycle.REJECTED, 0)),
-        ("withdrawn", by_status.get(lifecycle.WITHDRAWN, 0)),
+        (lifecycle.SUBMITTED, sum(by_status.values())),
+        (lifecycle.APPROVED, by_status.get(lifecycle.APPROVED, 0)),
+        (lifecycle.REJECTED, by_status.get(lifecycle.REJECTED, 0)),
+        (lifecycle.WITHDRAWN, by_status.get(lifecycle.WITHDRAWN, 0)),
         ("open", open_count),
     ]
     return [FunnelStage(stage, count) for stage, count in stages]

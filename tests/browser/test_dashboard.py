@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
+from portal.demo import load_history
 from portal.extensions import db
-from portal.services.demo import load_history
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 
@@ -46,7 +46,7 @@ def canvas_is_drawn(page, table: str) -> bool:
 
 def test_admin_sees_registrations_against_the_baselines(live_server, page, screenshot, admin):
     email = admin.email
-    load_history(years=2)
+    load_history(days=2 * 365)
     db.session.remove()
     sign_in(page, live_server, email)
 

@@ -1,22 +1,32 @@
-"""Demo data for a first start: accounts and a few applications in different states."""
+"""Demo data for a first start (`flask demo`, run by `make run`): the demo accounts, the demo
+investor's applications, a few years of history for the dashboard and a queue to review.
+
+All of it goes through the services users go through (drafts, lifecycle moves, numbering), the
+history's moves dated in the past, so no rule of the portal has a second copy here.
+"""
 
 from __future__ import annotations
 
+import io
 import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, inspect
+from sqlalchemy.orm import MANYTOONE
 
 from portal import lifecycle
 from portal.extensions import db
 from portal.models import (
+    ADMIN,
+    INVESTOR,
+    REVIEWER,
     Application,
     ApplicationEvent,
+    Founder,
     Registration,
-    RegistrationCounter,
     RejectionReason,
     Sector,
     User,
@@ -24,14 +34,16 @@ from portal.models import (
 )
 from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
-from portal.services import zone_time
+from portal.services import review, zone_time
+from portal.services.documents import add_document, store_document
 from portal.services.mail import after_commit_delivery
+from portal.services.numbering import assign_registrations
 
 DEMO_PASSWORD = "silk-road-demo-2026"  # noqa: S105 - public demo accounts only
 DEMO_USERS = [
-    ("admin", "admin@khorgos-gateway.example", "Aigerim Nurlanovna"),
-    ("reviewer", "reviewer@khorgos-gateway.example", "Dauren Seitkali"),
-    ("investor", "investor@khorgos-gateway.example", "Li Wei"),
+    (ADMIN, "admin@khorgos-gateway.example", "Aigerim Nurlanovna"),
+    (REVIEWER, "reviewer@khorgos-gateway.example", "Dauren Seitkali"),
+    (INVESTOR, "investor@khorgos-gateway.example", "Li Wei"),
 ]
 
 
@@ -49,7 +61,7 @@ def load_demo() -> dict:
     certificate), one sent back by the reviewer for more information, and a draft half filled.
     Idempotent: an investor who has applications gets no more."""
     users = {role: _user(role, email, name) for role, email, name in DEMO_USERS}
-    investor, reviewer = users["investor"], users["reviewer"]
+    investor, reviewer = users[INVESTOR], users[REVIEWER]
     has_any = db.session.scalar(
         db.select(db.func.count(Application.id)).where(Application.owner_id == investor.id)
     )
@@ -80,9 +92,11 @@ def _spread(application: Application, days_ago: dict[str, float]) -> None:
     for event in application.events:
         if days_ago.get(event.action):
             event.created_at = back(days_ago[event.action])
-    elapsed = app_service.elapsed_in_timeline((e.action, e.created_at) for e in application.events)
-    for event, seconds in zip(application.events, elapsed, strict=True):
-        event.elapsed_seconds = seconds
+    db.session.flush()
+    for event in application.events:
+        event.elapsed_seconds = app_service.elapsed_seconds(
+            application.id, event.action, event.created_at
+        )
     submitted = max(e.created_at for e in application.events if e.action == "submit")
     application.submitted_at = submitted
     application.submitted_on = zone_time.local_date(submitted, application.zone)
@@ -106,11 +120,6 @@ def _company(investor: User, name: str, zone_code: str, sector_code: str, **fiel
 
 
 def _investor_applications(investor: User, reviewer: User) -> None:
-    import io
-
-    from portal.services import review
-    from portal.services.documents import add_document
-
     def filled(company: dict, investment: dict, founders: list, documents: tuple) -> Application:
         application = app_service.create_draft(investor)
         app_service.update_fields(application, "company", company)
@@ -204,6 +213,7 @@ def _investor_applications(investor: User, reviewer: User) -> None:
 
 # --- a few years of history, so the dashboard tells a story on first start ---------------------
 
+HISTORY_DAYS = 3 * 365
 HISTORY_INVESTORS = [
     ("history@khorgos-gateway.example", "Khorgos Holdings (history)"),
     ("history-cn@khorgos-gateway.example", "Xinjiang Trade Partners (history)"),
@@ -234,157 +244,169 @@ def _poisson(rng, mean: float) -> int:
         k += 1
 
 
-def load_history(years: int = 3, today: date | None = None, seed: int = 2016) -> int:
-    """Insert `years` of decided applications, their events and registrations (idempotent).
+def _moves(rng, submitted: datetime, reviewer: User, owner: User) -> list[tuple]:
+    """One application's moves as (action, instant, actor): submitted, taken, perhaps sent back
+    for more information, then decided (or withdrawn); the last ones may lie in the future."""
+    review_days = rng.lognormvariate(1.2, 0.6)
+    fate = rng.random()
+    steps = [("submit", submitted, owner)]
+    at = submitted + timedelta(hours=rng.uniform(2, 30))
+    steps.append(("take", at, reviewer))
+    if rng.random() < 0.15:
+        at += timedelta(days=rng.uniform(0.2, 2))
+        steps.append(("request_info", at, reviewer))
+        at += timedelta(days=rng.lognormvariate(1.0, 0.7))
+        steps.append(("resubmit", at, owner))
+        at += timedelta(hours=rng.uniform(1, 24))
+        steps.append(("take", at, reviewer))
+    decided = max(at + timedelta(hours=1), submitted + timedelta(days=review_days))
+    if fate < 0.03:
+        return steps[:1] + [("withdraw", submitted + timedelta(days=1), owner)]
+    steps.append(("reject" if fate < 0.11 else "approve", decided, reviewer))
+    return steps
+
+
+def _history_draft(rng, owner: User, zone: Zone, sector: Sector) -> Application:
+    """A draft filled as its investor would have, built in memory outside the session: the
+    lifecycle moves an application without an id there (see applications.lock), so years of
+    them are quick, and `load_history` writes them all at once."""
+    name = " ".join(rng.choice(part) for part in NAME_PARTS) + " LLP"
+    # The moves read the owner's id and the zone before anything is written.
+    application = Application(
+        owner=owner, owner_id=owner.id, zone=zone, sector=sector, status=lifecycle.DRAFT
+    )
+    app_service.update_fields(
+        application,
+        "company",
+        {
+            "company_name": name,
+            "legal_form": "llp",
+            "zone_id": zone.id,
+            "sector_id": sector.id,
+            "activity_code": "46.90.0",
+            "address": f"{zone.code}, plot {rng.randrange(1, 400)}",
+            "director_name": name.split()[0] + " Director",
+            "director_nationality": rng.choice(["KZ", "CN", "RU", "UZ"]),
+            "contact_email": owner.email,
+            "contact_phone": "",
+        },
+    )
+    app_service.update_fields(
+        application,
+        "investment",
+        {
+            "investment_amount": Decimal(rng.randrange(50, 5000) * 1000),
+            "investment_currency": rng.choice(["USD", "CNY", "KZT"]),
+            "planned_jobs": rng.randrange(3, 300),
+        },
+    )
+    app_service.remember_step(application, "review")
+    return application
+
+
+def load_history(days: int = HISTORY_DAYS, today: date | None = None, seed: int = 2016) -> int:
+    """Add `days` of applications up to today, for the dashboard (idempotent).
 
     Registrations run from about the 2016 rate (6.57 a day) to a little above the 2017 rate
     (20 a day) with weekly seasonality and noise; some applications were rejected or
-    withdrawn, and the last weeks' are still open. Bulk inserts, so `make run` stays quick.
-    Returns how many applications were added (0 when history is already there).
+    withdrawn, and the last weeks' are still open. Each is drafted and moved through the
+    lifecycle by the services users go through, every move at its instant in the past, so the
+    events, their durations and the gapless numbers come from the portal's own rules. The
+    applications are built in memory and written at once, so `make run` stays quick.
+    Returns how many were added (0 when the history is already there).
     """
-    owners = [_user("investor", email, name) for email, name in HISTORY_INVESTORS]
-    owner_ids = [u.id for u in owners]
+    owners = [_user(INVESTOR, email, name) for email, name in HISTORY_INVESTORS]
     if db.session.scalar(
-        db.select(func.count(Application.id)).where(Application.owner_id.in_(owner_ids))
+        db.select(func.count(Application.id)).where(
+            Application.owner_id.in_([u.id for u in owners])
+        )
     ):
         return 0
     reviewers = [_user(role, email, name) for role, email, name in DEMO_USERS[:2]]
-    reviewers += [_user("reviewer", email, name) for email, name in HISTORY_REVIEWERS]
-    reviewer_ids = [u.id for u in reviewers]
+    reviewers += [_user(REVIEWER, email, name) for email, name in HISTORY_REVIEWERS]
     zones = [z for z in db.session.scalars(db.select(Zone)) if z.code in ZONE_WEIGHTS]
     zone_weights = [ZONE_WEIGHTS[z.code] for z in zones]
-    reasons = [r.id for r in db.session.scalars(db.select(RejectionReason))]
+    sectors = {zone.id: list(zone.sectors) for zone in zones}
+    reasons = list(db.session.scalars(db.select(RejectionReason)))
     rng = random.Random(seed)
     today = today or zone_time.today()
-    first = today - timedelta(days=365 * years)
-    total_days = (today - first).days
+    first = today - timedelta(days=days)
     now = datetime.now(UTC)
 
-    applications, timelines = [], []
-    for offset in range(total_days + 1):
+    moves = []  # (instant, application, action, actor) of all the applications
+    for offset in range(days + 1):
         day = first + timedelta(days=offset)
-        progress = offset / max(total_days, 1)
-        mean = 6.0 * (22.0 / 6.0) ** progress * WEEKDAY_FACTORS[day.weekday()]
+        mean = 6.0 * (22.0 / 6.0) ** (offset / days) * WEEKDAY_FACTORS[day.weekday()]
         for _ in range(_poisson(rng, mean * 1.12)):  # some will not be approved
             zone = rng.choices(zones, zone_weights)[0]
-            sector = rng.choice(zone.sectors)
             submitted = datetime.combine(day, time(3), tzinfo=UTC) + timedelta(
                 minutes=rng.randrange(9 * 60)
             )
-            review_days = rng.lognormvariate(1.2, 0.6)
-            fate = rng.random()
-            reviewer = rng.choice(reviewer_ids)
-            steps = [("submit", submitted, None)]
-            at = submitted + timedelta(hours=rng.uniform(2, 30))
-            steps.append(("take", at, reviewer))
-            if rng.random() < 0.15:
-                at += timedelta(days=rng.uniform(0.2, 2))
-                steps.append(("request_info", at, reviewer))
-                at += timedelta(days=rng.lognormvariate(1.0, 0.7))
-                steps.append(("resubmit", at, None))
-                at += timedelta(hours=rng.uniform(1, 24))
-                steps.append(("take", at, reviewer))
-            decided = max(at + timedelta(hours=1), submitted + timedelta(days=review_days))
-            if fate < 0.03:
-                steps = steps[:1] + [("withdraw", submitted + timedelta(days=1), None)]
-            elif fate < 0.11:
-                steps.append(("reject", decided, reviewer))
-            else:
-                steps.append(("approve", decided, reviewer))
-            steps = [s for s in steps if s[1] <= now]
+            owner = rng.choice(owners)
+            steps = [s for s in _moves(rng, submitted, rng.choice(reviewers), owner) if s[1] <= now]
             if not steps:  # later today
                 continue
-            status = {m.action: m.target for m in lifecycle.MOVES}[steps[-1][0]]
-            name = " ".join(rng.choice(part) for part in NAME_PARTS) + " LLP"
-            applications.append(
-                {
-                    "owner_id": rng.choice(owner_ids),
-                    "status": status,
-                    "current_step": "review",
-                    "company_name": name,
-                    "legal_form": "llp",
-                    "zone_id": zone.id,
-                    "sector_id": sector.id,
-                    "activity_code": "46.90.0",
-                    "address": f"{zone.code}, plot {rng.randrange(1, 400)}",
-                    "investment_amount": Decimal(rng.randrange(50, 5000) * 1000),
-                    "investment_currency": rng.choice(["USD", "CNY", "KZT"]),
-                    "planned_jobs": rng.randrange(3, 300),
-                    "director_name": name.split()[0] + " Director",
-                    "director_nationality": rng.choice(["KZ", "CN", "RU", "UZ"]),
-                    "contact_email": "history@khorgos-gateway.example",
-                    "created_at": submitted - timedelta(days=2),
-                    "updated_at": steps[-1][1],
-                    "submitted_at": max(s[1] for s in steps if s[0] in ("submit", "resubmit")),
-                    "submitted_on": day,
-                    "decided_at": steps[-1][1] if status in lifecycle.DECIDED else None,
-                    # Only a reviewer's take assigns an application.
-                    "assignee_id": reviewer if any(s[0] == "take" for s in steps) else None,
-                    "assigned_at": max(
-                        (at for action, at, _who in steps if action == "take"), default=None
-                    ),
-                }
-            )
-            timelines.append((zone, steps))
+            application = _history_draft(rng, owner, zone, rng.choice(sectors[zone.id]))
+            application.created_at = application.updated_at = submitted - timedelta(days=2)
+            moves += [(at, application, action, actor) for action, at, actor in steps]
 
+    # Every move in the order they happened, so the registrations are numbered in that order.
+    moves.sort(key=lambda move: move[0])
+    approved = []
+    for at, application, action, actor in moves:
+        if action == "take":
+            review.take(application, actor, at=at)
+            continue
+        reason = rng.choice(reasons) if action == "reject" else None
+        app_service.transition(application, action, actor, reason=reason, at=at)
+        if action == "approve":
+            approved.append((application, at))
+    registrations = assign_registrations(approved)
+    applications = list(dict.fromkeys(move[1] for move in moves))
+    if not applications:  # a day or two, and nobody applied
+        db.session.commit()
+        return 0
     ids = db.session.scalars(
-        insert(Application).returning(Application.id, sort_by_parameter_order=True),
-        applications,
+        _bulk_insert(Application).returning(Application.id, sort_by_parameter_order=True),
+        _rows(applications),
     ).all()
-    events, registrations = [], []
-    counters = {
-        (c.zone_id, c.year): c.last_seq for c in db.session.scalars(db.select(RegistrationCounter))
-    }
-    for application_id, row, (zone, steps) in zip(ids, applications, timelines, strict=True):
-        previous = None
-        elapsed = app_service.elapsed_in_timeline((action, at) for action, at, _actor in steps)
-        for (action, at, actor), seconds in zip(steps, elapsed, strict=True):
-            move = lifecycle.find_move(previous or lifecycle.DRAFT, action)
-            events.append(
-                {
-                    "application_id": application_id,
-                    "actor_id": actor or row["owner_id"],
-                    "created_at": at,
-                    "action": action,
-                    "from_status": move.source,
-                    "to_status": move.target,
-                    "comment": "",
-                    "reason_id": rng.choice(reasons) if action == "reject" else None,
-                    "elapsed_seconds": seconds,
-                }
-            )
-            previous = move.target
-        if row["status"] == lifecycle.APPROVED:
-            registrations.append((application_id, row, zone, row["decided_at"]))
-    registrations.sort(key=lambda r: r[3])
-    registration_rows = []
-    for application_id, row, zone, decided in registrations:
-        day = zone_time.local_date(decided, zone)
-        seq = counters.get((zone.id, day.year), 0) + 1
-        counters[(zone.id, day.year)] = seq
-        registration_rows.append(
-            {
-                "application_id": application_id,
-                "zone_id": zone.id,
-                "sector_id": row["sector_id"],
-                "year": day.year,
-                "seq": seq,
-                "number": f"{zone.code}-{day.year}-{seq:06d}",
-                "company_name": row["company_name"],
-                "registered_on": day,
-                "created_at": decided,
-            }
-        )
-    db.session.execute(insert(ApplicationEvent), events)
-    db.session.execute(insert(Registration), registration_rows)
-    existing = {(c.zone_id, c.year): c for c in db.session.scalars(db.select(RegistrationCounter))}
-    for (zone_id, year), last_seq in counters.items():
-        if (zone_id, year) in existing:
-            existing[(zone_id, year)].last_seq = last_seq
-        else:
-            db.session.add(RegistrationCounter(zone_id=zone_id, year=year, last_seq=last_seq))
+    for application, application_id in zip(applications, ids, strict=True):
+        application.id = application_id
+    events = [event for application in applications for event in application.events]
+    db.session.execute(_bulk_insert(ApplicationEvent), _rows(events))
+    if registrations:  # none in a day or two: decisions take days
+        db.session.execute(_bulk_insert(Registration), _rows(registrations))
     db.session.commit()
-    return len(ids)
+    return len(applications)
+
+
+def _bulk_insert(model):
+    # A None is written as NULL (not left to a default), so the rows go in large batches.
+    return insert(model).execution_options(render_nulls=True)
+
+
+def _rows(objects: list) -> list[dict]:
+    """The rows of objects of one model built in memory, for a bulk insert: the columns they
+    were given (the others take their defaults), and the keys of the objects they point to."""
+    if not objects:
+        return []
+    mapper = inspect(objects[0]).mapper
+    columns = [c.key for c in mapper.column_attrs if not c.columns[0].primary_key]
+    defaulted = {c.key for c in mapper.column_attrs if c.columns[0].default is not None}
+    links = [
+        (r.key, [(local.key, remote.key) for local, remote in r.local_remote_pairs])
+        for r in mapper.relationships
+        if r.direction is MANYTOONE
+    ]
+    rows = []
+    for obj in objects:
+        given = obj.__dict__
+        row = {key: given.get(key) for key in columns if key in given or key not in defaulted}
+        for key, pairs in links:
+            if (target := given.get(key)) is not None:
+                row.update((local, getattr(target, remote)) for local, remote in pairs)
+        rows.append(row)
+    return rows
 
 
 # --- the review queue's demo applications: complete, with founders and documents ----------
@@ -403,8 +425,6 @@ DEMO_FOUNDERS = [
 
 def _demo_pdf(title: str, company: str) -> bytes:
     """A one-page PDF standing in for a scanned document, so reviewers can open something."""
-    import io
-
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -423,14 +443,9 @@ def _demo_pdf(title: str, company: str) -> bytes:
 def complete_open_applications(limit: int = 200) -> int:
     """Give open applications without founders the founders and documents a real one has.
 
-    The dashboard history is bulk-inserted without them; the applications still open sit in
-    the review queue, where a reviewer opens them. Idempotent: complete ones are skipped.
+    The dashboard history is loaded without them; the applications still open sit in the
+    review queue, where a reviewer opens them. Idempotent: complete ones are skipped.
     """
-    import io
-
-    from portal.models import Founder
-    from portal.services.documents import store_document
-
     candidates = db.session.scalars(
         db.select(Application)
         .where(Application.status.in_(lifecycle.OPEN), ~Application.founders.any())
