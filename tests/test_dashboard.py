@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from portal.extensions import db
-from portal.models import RejectionReason
+from portal.models import RejectionReason, Sector
 from tests.factories import ApplicationFactory, UserFactory, event, registered, zone
 
 FROZEN = datetime(2026, 4, 10, 6, 0, tzinfo=UTC)  # 10 April in Almaty: day 100
@@ -216,3 +216,46 @@ def test_sectors_and_rejection_reasons_read_in_the_admins_language(admin_client)
     assert reason_row == ["Отрасль не допускается в выбранной зоне", "1"]
     assert ">Логистика</option>" in html  # the sector filter
     assert "Logistics" not in html
+
+
+# --- CSV exports a spreadsheet opens without running anything (issue 9) -----------------------
+
+
+def _csv(client, key: str) -> list[list[str]]:
+    response = client.get(f"/dashboard/export/{key}.csv?window=90")
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True), newline="")))
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_text_a_spreadsheet_would_run_is_exported_as_text(admin_client, start):
+    # The admin pages strip spaces around what admins type, so a leading tab or carriage
+    # return can only come from elsewhere (a seed file, the database): set them on the models.
+    reason = RejectionReason(code="formula", label=start + 'HYPERLINK("https://evil.test","x")')
+    db.session.add_all([reason, Sector(code="formula", name=start + "1+cmd|' /C calc'!A0")])
+    reviewer = UserFactory(role="reviewer")
+    application = ApplicationFactory(status="submitted", submitted_on=date(2026, 4, 1))
+    event(application, "submit", application.owner, datetime(2026, 4, 1, 5, 0, tzinfo=UTC))
+    event(application, "take", reviewer, datetime(2026, 4, 2, 5, 0, tzinfo=UTC))
+    event(application, "reject", reviewer, datetime(2026, 4, 3, 5, 0, tzinfo=UTC), reason)
+
+    rejections = _csv(admin_client, "rejections")
+    sectors_header = _csv(admin_client, "sectors")[0]
+
+    assert ["'" + start + 'HYPERLINK("https://evil.test","x")', "1"] in rejections[1:]
+    assert "'" + start + "1+cmd|' /C calc'!A0" in sectors_header
+    assert not any(cell.startswith(start) for row in rejections for cell in row)
+    assert not any(cell.startswith(start) for cell in sectors_header)
+
+
+def test_a_sector_an_admin_names_like_a_formula_heads_its_column_as_text(admin_client):
+    data = {"code": "formula", "name": "=1+1", "active": "y"}
+    assert admin_client.post("/admin/sectors/new", data=data).status_code == 302
+    assert "'=1+1" in _csv(admin_client, "sectors")[0]
+
+
+def test_a_negative_difference_stays_a_number_in_the_csv(admin_client):
+    header, *rows = _csv(admin_client, "year-to-date")
+    differences = [row[header.index("Difference")] for row in rows]
+    assert differences and all(d.startswith("-") for d in differences)  # nothing registered yet
+    assert all(int(d) < 0 for d in differences)

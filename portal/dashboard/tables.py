@@ -16,17 +16,16 @@ from babel.numbers import format_decimal, format_percent, get_decimal_symbol, ge
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
+from portal import lifecycle
 from portal.i18n import data_text
 from portal.services.stats import Dashboard
-
-# How a column's values are shown; the CSV always has the plain value.
-KINDS = ("date", "int", "dec2", "dec1", "pct", "share", "signed", "text", "label")
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
+    # How the values are shown (see Formats); the CSV always has the plain value.
     kind: str = "int"
     labels: dict = field(default_factory=dict)  # for kind "label": value -> what is shown
 
@@ -95,29 +94,37 @@ class Formats:
         return self(value, column.kind, column.labels)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """The value as a CSV cell that a spreadsheet shows and never runs.
+
+    Text starting with = + - @, a tab or a carriage return gets a leading ' (OWASP), so the
+    spreadsheet shows it as text. That covers headers too: sector names head their breakdown,
+    and admins type those. Numbers, dates and booleans are written as they are: -3 in a
+    difference column is a number, not a formula, and a quote would turn it into text that no
+    sum adds up. What counts is the value's type, not its column, so text that only looks
+    like a number ("-3" typed by an admin) is still escaped.
+    """
+    text = plain(value)
+    if not isinstance(value, int | float | Decimal | date) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def to_csv(table: Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([str(c.label) for c in table.columns])
+    writer.writerow([csv_cell(str(c.label)) for c in table.columns])
     for row in table.rows:
-        cells = []
-        for value, column in zip(row, table.columns, strict=True):
-            text = plain(value)
-            # A spreadsheet would run text starting with these as a formula.
-            if column.kind in ("text", "label") and text[:1] in ("=", "+", "-", "@"):
-                text = "'" + text
-            cells.append(text)
-        writer.writerow(cells)
+        writer.writerow([csv_cell(value) for value, _ in zip(row, table.columns, strict=True)])
     return out.getvalue()
 
 
-STAGES = {
-    "submitted": _l("Submitted"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
-    "open": _l("Still open"),
-}
+# The funnel's stages: where the applications submitted in the window are now, and how many.
+STAGES = {**lifecycle.STATE_LABELS, "open": _l("Still open")}
 STANDING = {True: _l("ahead"), False: _l("behind")}
 
 
