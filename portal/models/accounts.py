@@ -82,5 +82,8 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # The last request made with it (idle timeout) and the address it signed in from.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
 
     user: Mapped[User] = relationship(back_populates="sessions")

@@ -36,5 +36,7 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str] = mapped_column(String(100), default="")
     details: Mapped[str] = mapped_column(Text, default="")
+    # The client's address as the app sees it (behind trusted proxies: the forwarded one).
+    ip_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
 
     actor: Mapped[User | None] = relationship()
