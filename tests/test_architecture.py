@@ -129,3 +129,73 @@ def test_the_python_scan_finds_a_comparison_with_a_string(source):
 
 def test_the_python_scan_leaves_other_comparisons_alone():
     assert python_comparisons('if filters.status == "open":\n    x = ROLE_LABELS[user.role]') == []
+
+
+# --- the layers of docs/ARCHITECTURE.md ------------------------------------------------------
+
+BLUEPRINTS = sorted(p.parent.name for p in PORTAL.glob("*/views.py"))
+IMPORT = re.compile(r"^\s*(?:from|import)\s+portal\.(\w+)", re.MULTILINE)
+# A query run by a view itself: those belong to a service.
+VIEW_QUERY = re.compile(r"\bdb\.(?:select|paginate|session\.(?:scalars?|execute|query))\b")
+
+
+def blueprint_imports(blueprint: str) -> list[str]:
+    """`file:line: portal.other` for each import of another blueprint from `blueprint`."""
+    found = []
+    for path in sorted((PORTAL / blueprint).rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for m in IMPORT.finditer(text):
+            if m.group(1) in BLUEPRINTS and m.group(1) != blueprint:
+                found.append(f"{path.relative_to(ROOT)}:{_line(text, m.start())}: {m.group(1)}")
+    return found
+
+
+def test_no_blueprint_imports_another():
+    assert len(BLUEPRINTS) >= 7, BLUEPRINTS
+    found = [hit for blueprint in BLUEPRINTS for hit in blueprint_imports(blueprint)]
+    assert not found, (
+        "What two blueprints share lives in portal/forms.py, portal/urls.py or a service:\n"
+        + "\n".join(found)
+    )
+
+
+def test_no_view_runs_a_query_itself():
+    found = _scan(
+        PORTAL.glob("*/views.py"),
+        lambda text: [(_line(text, m.start()), m.group()) for m in VIEW_QUERY.finditer(text)],
+    )
+    assert not found, "Views call a service; the service queries:\n" + "\n".join(found)
+
+
+def test_the_import_scans_would_find_a_blueprint_import_and_a_query():
+    assert [m.group(1) for m in IMPORT.finditer("from portal.auth.views import safe_next")] == [
+        "auth"
+    ]
+    assert VIEW_QUERY.search("users = db.session.scalars(db.select(User))")
+    assert VIEW_QUERY.search("db.paginate(stmt, page=1)")
+
+
+def documented_moves() -> set[tuple[str, str, str, str]]:
+    """The rows of the moves table in docs/ARCHITECTURE.md."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = text.split("<!-- moves -->", 1)[1].split("<!-- /moves -->", 1)[0]
+    rows = set()
+    for line in table.strip().splitlines()[2:]:  # past the header and its rule
+        cells = tuple(cell.strip() for cell in line.strip().strip("|").split("|"))
+        assert len(cells) == 4, line
+        rows.add(cells)
+    return rows
+
+
+def test_the_architecture_page_shows_exactly_the_lifecycles_moves():
+    actual = {(m.action, m.source, m.target, m.by) for m in lifecycle.MOVES}
+    assert documented_moves() == actual
+
+
+def test_the_architecture_page_names_files_that_exist():
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(
+        re.findall(r"`?((?:portal|templates|tests|static)/[\w/.]+\.(?:py|html|md))`?", text)
+    )
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, missing
