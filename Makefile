@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# `flask demo` and `flask run` see it: in development BASE_URL (the links in e-mails and QR codes)
+# defaults to http://127.0.0.1:$(PORT).
+export PORT
 FLASK := $(BIN)/flask --app app
 
 .PHONY: run test lint format install translations i18n-extract browser-deps migrate demo worker clean

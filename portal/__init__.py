@@ -9,6 +9,8 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
@@ -39,17 +41,46 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
+class Portal(Flask):
+    """Flask, answering a Host outside TRUSTED_HOSTS with the site's own 400 page."""
+
+    def create_url_adapter(self, request):
+        try:
+            return super().create_url_adapter(request)
+        except SecurityError as error:
+            # Flask would leave the request with no adapter, and the page could not be drawn.
+            from portal.urls import refusing_adapter
+
+            return refusing_adapter(self, error)
+
+
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    app = Portal(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Before any route is added: ids in URLs are bounded, and no request may carry a NUL.
+    from portal.forms import refuse_nul_bytes
+    from portal.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_bytes)
     app.config.update(config_module.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+        if "SECRET_KEY" in config:  # given by the caller, not generated into the instance
+            app.config["SECRET_KEY_GENERATED"] = config.get("SECRET_KEY_GENERATED", False)
+    from portal import deploy
+
+    deploy.refuse_unsafe_production(app.config)
+    if app.config["PROXY_HOPS"]:
+        # The client's address and scheme as the trusted proxies saw them. Not X-Forwarded-Host:
+        # absolute links come from BASE_URL, and TRUSTED_HOSTS checks the Host the proxy passes.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     # Uploads are checked for size by the service; the request limit only stops abuse.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_DOCUMENT_BYTES"] * 2 + 2**20)
 
@@ -74,15 +105,16 @@ def create_app(config: dict | None = None) -> Flask:
         content_security_policy=CSP,
         frame_options="DENY",
         referrer_policy="same-origin",
-        strict_transport_security=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["HSTS"],
     )
 
     from portal import models  # noqa: F401 - register the models with SQLAlchemy
-    from portal.services.accounts import load_session_user
+    from portal.security import no_store_when_signed_in
+    from portal.sessions import keep_within_limits, load_user
 
-    @login_manager.user_loader
-    def load_user(token: str):
-        return load_session_user(token)
+    login_manager.user_loader(load_user)
+    app.before_request(keep_within_limits)
+    app.after_request(no_store_when_signed_in)
 
     from portal.admin.views import bp as admin_bp
     from portal.apply.views import bp as apply_bp

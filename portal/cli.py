@@ -1,15 +1,17 @@
-"""Operator commands: `flask --app app users create`, `seed`, `demo`, `outbox deliver`."""
+"""Operator commands: `flask --app app users create`, `seed`, `demo`, `outbox deliver`,
+`check-deploy`."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
+from portal import deploy
 from portal.demo import HISTORY_DAYS, complete_open_applications, load_demo, load_history
 from portal.extensions import db
 from portal.models import INVESTOR, ROLES
-from portal.services import DomainError
+from portal.services import DomainError, mfa
 from portal.services import accounts as accounts_service
 from portal.services.mail import deliver_pending
 from portal.services.reference import seed_reference
@@ -34,6 +36,19 @@ def create_user(email: str, role: str, password: str, name: str) -> None:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     click.echo(f"Created {role} {user.email}.")
+
+
+@users.command("reset-two-step")
+@click.argument("email")
+def reset_two_step(email: str) -> None:
+    """Turn two-step sign-in off for EMAIL (lost phone and recovery codes): check who they are
+    first. Their sessions end; where their role requires it, they set it up again."""
+    user = accounts_service.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    mfa.reset_by_operator(user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in is off for {user.email}; their sessions are ended.")
 
 
 @outbox.command("deliver")
@@ -73,8 +88,23 @@ def demo(history_days: int) -> None:
         click.echo(f"  {role:9} {email}")
 
 
+@click.command("check-deploy")
+@with_appcontext
+def check_deploy() -> None:
+    """List every setting that is unsafe in production; exit 1 if there is any."""
+    found = deploy.problems(current_app.config)
+    if not found:
+        click.echo("ok")
+        return
+    click.echo(f"{len(found)} unsafe setting(s) for production:")
+    for problem in found:
+        click.echo(f"  - {problem}")
+    raise click.exceptions.Exit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(seed)
     app.cli.add_command(demo)
+    app.cli.add_command(check_deploy)

@@ -13,7 +13,6 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import func, insert, inspect
 from sqlalchemy.orm import MANYTOONE
 
@@ -66,9 +65,7 @@ def load_demo() -> dict:
         db.select(db.func.count(Application.id)).where(Application.owner_id == investor.id)
     )
     if not has_any:
-        base_url = current_app.config["BASE_URL"]
-        with current_app.test_request_context(base_url=base_url):  # links in the e-mails
-            _investor_applications(investor, reviewer)
+        _investor_applications(investor, reviewer)  # e-mailed links are on BASE_URL
     db.session.commit()
     if not has_any:
         after_commit_delivery()  # the decisions' e-mails, to instance/outbox in development

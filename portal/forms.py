@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import flash
+from flask import abort, flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField as BaseDateField
+from wtforms import IntegerField as BaseIntegerField
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.services import DomainError
+from portal.urls import MAX_INTEGER
 
 CHOOSE = ("", _l("— choose —"))
 # For a select that always holds one of its choices (no empty "choose" option): HTML allows
@@ -19,10 +22,50 @@ ALWAYS_CHOSEN = {"required": False}
 
 
 def optional_int(value):
-    """Coerce a select's value to an id; the empty choice is None."""
+    """Coerce a select's value to an id; the empty choice is None. A number no table can hold
+    is not a choice (ValueError), rather than an overflow in the query that looks it up."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = int(value)
+    if abs(number) > MAX_INTEGER:
+        raise ValueError(value)
+    return number
+
+
+def refuse_nul_bytes() -> None:
+    """400 for a request with a NUL character in a parameter, a form field, a file name, a
+    path segment or a header: no person types one, and PostgreSQL refuses it in text."""
+    values = [
+        *(value for _name, value in request.args.items(multi=True)),
+        *(value for _name, value in request.form.items(multi=True)),
+        *(upload.filename or "" for _name, upload in request.files.items(multi=True)),
+        *(value for value in (request.view_args or {}).values() if isinstance(value, str)),
+        *(value for _name, value in request.headers.items()),
+    ]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
+class DateField(BaseDateField):
+    """A date in the years the portal works with: 9999-12-31 parses, but a day later overflows."""
+
+    first_year, last_year = 1900, 2100
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.first_year <= self.data.year <= self.last_year:
+            self.data = None
+            raise ValueError(_l("Enter a date between 1900 and 2100."))
+
+
+class IntegerField(BaseIntegerField):
+    """A whole number that fits in an integer column; a larger one is not a valid number."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > MAX_INTEGER:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
 
 
 class EmptyForm(FlaskForm):

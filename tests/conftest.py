@@ -37,6 +37,7 @@ def _test_config(tmp_path, database_uri: str) -> dict:
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",  # the test client's host, so e-mailed links open
     }
 
 

@@ -60,10 +60,18 @@ def errors(response) -> dict[str, str]:
     return dict(re.findall(r'<p class="error" id="([\w-]+)-error">([^<]*)</p>', html))
 
 
+# What people do with their own accounts (sign-ins, passwords, sessions) is in the log too;
+# `audit_entries()` leaves it out, to look at what administrators changed.
+ACCOUNT_EVENTS = ("login.", "logout", "password.", "session.", "email.")
+ADDRESS = "203.0.113.7"
+
+
 def audit_entries(action: str | None = None) -> list[AuditEntry]:
     stmt = db.select(AuditEntry).order_by(AuditEntry.id)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
+    else:
+        stmt = stmt.where(~db.or_(*(AuditEntry.action.startswith(a) for a in ACCOUNT_EVENTS)))
     return list(db.session.scalars(stmt))
 
 
@@ -138,7 +146,8 @@ def test_admin_pages_open_for_an_admin(admin_client, path):
 # --- users ------------------------------------------------------------------------------------
 
 
-def test_admin_changes_a_role_and_the_audit_log_says_who_and_from_what(admin_client, admin):
+def test_admin_changes_a_role_and_the_audit_log_says_who_from_what_and_where(admin_client, admin):
+    admin_client.environ_base["REMOTE_ADDR"] = ADDRESS
     user = UserFactory(role="investor", email="aliya@example.com")
     response = admin_client.post(
         f"/admin/users/{user.id}/role?q=aliya", data={f"user-{user.id}-role": "reviewer"}
@@ -150,6 +159,7 @@ def test_admin_changes_a_role_and_the_audit_log_says_who_and_from_what(admin_cli
     assert entry.actor_id == admin.id
     assert entry.target == f"user #{user.id} aliya@example.com"
     assert entry.details == "role: investor → reviewer"
+    assert entry.ip_address == ADDRESS
 
 
 def test_admin_cannot_remove_their_own_admin_role(admin_client, admin):
@@ -184,6 +194,7 @@ def test_deactivated_user_is_signed_out_everywhere_and_cannot_sign_in(app, admin
     investor_browser.post("/login", data={"email": investor.email, "password": PASSWORD})
     assert investor_browser.get("/applications/").status_code == 200
 
+    admin_client.environ_base["REMOTE_ADDR"] = ADDRESS
     response = admin_client.post(f"/admin/users/{investor.id}/active", data={"active": "0"})
     assert response.status_code == 302
     assert "is deactivated and signed out" in admin_client.get(response.location).get_data(
@@ -201,6 +212,7 @@ def test_deactivated_user_is_signed_out_everywhere_and_cannot_sign_in(app, admin
     [entry] = audit_entries("user.deactivate")
     assert entry.actor_id == admin.id
     assert entry.details == "active: True → False; sessions ended: 1"
+    assert entry.ip_address == ADDRESS
 
     admin_client.post(f"/admin/users/{investor.id}/active", data={"active": "1"})
     investor_browser.post("/login", data={"email": investor.email, "password": PASSWORD})
@@ -502,6 +514,26 @@ def test_audit_log_lists_newest_first_and_filters_by_action_and_actor(admin_clie
     assert "sector mining" in html and "first@example.com" not in html
     # An unknown filter value is ignored, not a crash.
     assert admin_client.get("/admin/audit?actor=abc&action=x").status_code == 200
+
+
+def test_audit_log_shows_security_events_by_name_with_the_client_address(
+    app, admin_client, investor
+):
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = ADDRESS
+    stranger.post("/login", data={"email": investor.email, "password": "a wrong guess"})
+    stranger.post("/login", data={"email": "nobody@example.com", "password": "a wrong guess"})
+    stranger.post("/login", data={"email": investor.email, "password": PASSWORD})
+
+    html = admin_client.get("/admin/audit?action=login.failure").get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", html, re.DOTALL)
+    assert len(rows) == 2
+    assert all("Sign-in failed" in row and f"<td>{ADDRESS}</td>" in row for row in rows)
+    assert "nobody@example.com" in rows[0] and "a visitor" in rows[0]
+    assert investor.email in rows[1]
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Signed in" in html
+    assert '<option value="login.success">Signed in</option>' in html
 
 
 def test_audit_log_is_paginated_with_a_fixed_number_of_queries(admin_client, admin):

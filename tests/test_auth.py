@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import statistics
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 
 from portal.extensions import db
-from portal.models import User, UserSession
+from portal.models import AuditEntry, User, UserSession
 from portal.models.base import utcnow
 from portal.services import accounts as accounts_service
+from portal.services import mail
+from portal.services.passwords import hash_password
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+
+ADDRESS = "203.0.113.7"
 
 
 def signup(client, email="new@example.com", password="a long and unusual phrase", **extra):
@@ -25,9 +32,12 @@ def signup(client, email="new@example.com", password="a long and unusual phrase"
     return client.post("/signup", data=data, **extra)
 
 
-def test_signup_creates_an_unconfirmed_investor_signed_in_and_mails_a_link(client, outbox):
+def test_signup_creates_an_unconfirmed_investor_mails_a_link_and_asks_to_sign_in(
+    client, auth, outbox
+):
     response = signup(client)
     assert response.status_code == 302
+    assert response.location == "/login"
     user = db.session.scalar(db.select(User).where(User.email == "new@example.com"))
     assert user.role == "investor"
     assert not user.is_confirmed
@@ -36,6 +46,9 @@ def test_signup_creates_an_unconfirmed_investor_signed_in_and_mails_a_link(clien
     assert len(messages) == 1
     assert messages[0]["To"] == "new@example.com"
     assert "/confirm/" in outbox.last_link("/confirm/")
+    # Nobody is signed in by the sign-up (a known address could not be); the password is.
+    assert client.get("/applications/").status_code == 302
+    assert auth.login("new@example.com", "a long and unusual phrase").status_code == 302
     assert client.get("/applications/").status_code == 200
 
 
@@ -63,23 +76,87 @@ def test_signup_accepts_a_long_passphrase_with_any_characters(client):
     assert response.status_code == 302
 
 
-def test_signup_refuses_a_taken_email_and_a_bad_one(client, investor):
-    html = signup(client, email=investor.email.upper()).get_data(as_text=True)
-    assert "already exists" in html
+def answer(app, send, address: str) -> tuple[int, str, str]:
+    """What a stranger sees: the status, where it leads, and the page there (the address they
+    typed written as ADDRESS, so two answers can be compared)."""
+    client = app.test_client()
+    response = send(client)
+    landing = client.get(response.location) if response.location else response
+    return response.status_code, response.location, page(landing).replace(address, "ADDRESS")
+
+
+def page(response) -> str:
+    """The page without its CSRF tokens (each visit gets its own, whoever it is)."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
+
+
+def test_signup_answers_alike_for_a_known_address_and_mails_its_owner_a_way_in(
+    app, investor, outbox
+):
+    investor.full_name = "Aigerim Sarsenova"
+    db.session.commit()
+    new = answer(app, lambda c: signup(c, email="stranger@example.com"), "stranger@example.com")
+    known = answer(app, lambda c: signup(c, email=investor.email.upper()), investor.email)
+
+    assert known == new
+    assert new[:2] == (302, "/login")
+    assert "Check your e-mail: we sent a link to ADDRESS" in new[2]
+    assert "already exists" not in known[2]
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 2  # no second account
+    notice = outbox.messages()[-1]
+    assert notice["To"] == investor.email
+    text = notice.get_body(("plain",)).get_content()
+    assert "tried to create a Khorgos Gateway account" in text
+    assert "Aigerim Sarsenova" in text
+    # The owner's password still works; the link in the notice sets a new one, once.
+    assert (
+        app.test_client()
+        .post("/login", data={"email": investor.email, "password": PASSWORD})
+        .status_code
+        == 302
+    )
+    path = outbox.last_link("/reset/").split("localhost", 1)[1]
+    new_password = "a fresh start on the silk road"
+    owner = app.test_client()
+    assert (
+        owner.post(
+            path, data={"password": new_password, "password_confirm": new_password}
+        ).status_code
+        == 302
+    )
+    assert owner.get(path).status_code == 400
+    assert (
+        owner.post("/login", data={"email": investor.email, "password": new_password}).status_code
+        == 302
+    )
+
+
+def test_signup_refuses_a_weak_password_or_a_bad_address_alike_for_a_known_address(
+    client, investor, outbox
+):
+    known = signup(client, email=investor.email, password="password123")
+    unknown = signup(client, email="stranger@example.com", password="password123")
+    assert known.status_code == unknown.status_code == 200
+    for response in (known, unknown):
+        assert "too common" in response.get_data(as_text=True)
+    assert outbox.messages() == []
     html = signup(client, email="not-an-address").get_data(as_text=True)
     assert 'id="email-error"' in html
 
 
 def test_a_signup_that_loses_a_race_for_the_address_gets_the_same_answer(
-    client, investor, monkeypatch
+    app, investor, monkeypatch
 ):
     # Another process created the account between this one's check and its insert.
     monkeypatch.setattr(accounts_service, "find_user_by_email", lambda email: None)
-    response = signup(client, email=investor.email)
-    html = response.get_data(as_text=True)
-    assert "An account with this e-mail already exists." in html
-    assert 'value="Nurlan Abenov"' in html  # what was typed stays
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+    lost = answer(app, lambda c: signup(c, email=investor.email), investor.email)
+    monkeypatch.undo()
+    new = answer(app, lambda c: signup(c, email="stranger@example.com"), "stranger@example.com")
+    assert lost == new
+    assert (
+        db.session.scalar(db.select(db.func.count(User.id)).where(User.email == investor.email))
+        == 1
+    )
 
 
 def test_signup_refuses_mismatched_passwords(client):
@@ -229,6 +306,8 @@ def test_forgot_password_mails_a_single_use_link(app, client, investor, outbox):
     other_device.post("/login", data={"email": investor.email, "password": PASSWORD})
     response = client.post("/forgot", data={"email": investor.email})
     assert response.status_code == 302
+    assert outbox.messages() == []  # not while the answer is on its way ...
+    response.close()  # ... but once it has gone
     path = outbox.last_link("/reset/").split("localhost", 1)[1]
     new = "the river flows east to Almaty"
     response = client.post(path, data={"password": new, "password_confirm": new})
@@ -289,6 +368,92 @@ def test_login_follows_next_on_this_site(client, investor):
     assert response.location == "/account"
 
 
+def median_seconds(send, tries: int = 7) -> float:
+    times = []
+    for _ in range(tries):
+        start = time.perf_counter()
+        send()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def test_login_and_reset_take_as_long_for_an_unknown_address_as_for_a_known_one(
+    app, client, investor, monkeypatch
+):
+    # A cost at which checking a password takes a noticeable time, as in production, and a
+    # mail server that takes a while to answer, as they do.
+    app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=16 * 1024, MAIL_SERVER="smtp.test")
+    monkeypatch.setattr(mail, "_send_smtp", lambda message: time.sleep(0.05))
+    investor.password_hash = hash_password(PASSWORD)
+    db.session.commit()
+
+    def login(email):
+        return lambda: client.post("/login", data={"email": email, "password": "a wrong guess"})
+
+    def forgot(email):
+        return lambda: client.post("/forgot", data={"email": email})
+
+    for send in (login, forgot):
+        send(investor.email)()  # warm up: the first of each kind pays for loading things
+        send("nobody@example.com")()
+        known = median_seconds(send(investor.email))
+        unknown = median_seconds(send("nobody@example.com"))
+        assert max(known, unknown) < 3 * min(known, unknown), (send.__name__, known, unknown)
+
+
+def credential_stuffing(app, email: str, tries: int, path: str = "/login") -> list:
+    """Attempts on one account, each from another client at another address."""
+    responses = []
+    for n in range(tries):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        response = client.post(path, data={"email": email, "password": "a wrong guess"})
+        response.close()  # the answer has gone: mail it caused leaves now
+        responses.append(response)
+    return responses
+
+
+def test_a_guessed_account_is_throttled_whatever_the_address_and_its_owner_told_once(
+    make_app, investor, outbox
+):
+    limited = make_app(RATELIMIT_ENABLED=True)
+    known = credential_stuffing(limited, investor.email.upper(), 23)
+    unknown = credential_stuffing(limited, "nobody@example.com", 21)
+
+    assert [r.status_code for r in known] == [200] * 20 + [429] * 3
+    assert [r.status_code for r in unknown] == [200] * 20 + [429]
+    assert page(known[-1]) == page(unknown[-1])  # the same page either way
+    (notice,) = outbox.messages()
+    assert notice["To"] == investor.email
+    text = notice.get_body(("plain",)).get_content()
+    assert "Someone tried many wrong passwords" in text
+    assert "198.51.100.21" in text  # where the guessing came from
+    assert "/forgot" in text
+    entries = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "login.throttled").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.actor_id, e.target, e.ip_address) for e in entries] == [
+        (investor.id, f"user #{investor.id} {investor.email}", "198.51.100.21"),
+        (None, "nobody@example.com", "198.51.100.21"),
+    ]
+
+
+def test_reset_requests_are_throttled_per_account_alike_for_known_and_unknown(
+    make_app, investor, outbox
+):
+    limited = make_app(RATELIMIT_ENABLED=True)
+    known = credential_stuffing(limited, investor.email, 6, path="/forgot")
+    unknown = credential_stuffing(limited, "nobody@example.com", 6, path="/forgot")
+    assert [r.status_code for r in known] == [302] * 5 + [429]
+    assert [r.status_code for r in unknown] == [302] * 5 + [429]
+    assert page(known[-1]) == page(unknown[-1])
+    assert len(outbox.messages()) == 5  # the owner's mailbox is not flooded
+    throttled = db.session.scalars(
+        db.select(AuditEntry.target).where(AuditEntry.action == "password.reset_throttled")
+    ).all()
+    assert sorted(throttled) == ["nobody@example.com", f"user #{investor.id} {investor.email}"]
+
+
 def test_logins_are_throttled(make_app, investor):
     client = make_app(RATELIMIT_ENABLED=True).test_client()
     statuses = [
@@ -325,7 +490,6 @@ def change_email(client, new_email, password=PASSWORD):
     [
         ("new@example.com", "not the password", "The current password is not right."),
         ("not-an-address", PASSWORD, "Enter a valid e-mail address."),
-        ("TAKEN@example.com", PASSWORD, "An account with this e-mail already exists."),
         ("{own}", PASSWORD, "This is already your e-mail address."),
     ],
 )
@@ -340,6 +504,25 @@ def test_an_e_mail_change_is_refused_next_to_the_field(
     assert outbox.messages() == []
     db.session.refresh(investor)
     assert investor.email != "new@example.com"
+
+
+def test_an_e_mail_change_to_a_taken_address_is_answered_alike_and_its_owner_told(
+    investor_client, investor, outbox
+):
+    owner = UserFactory(email="taken@example.com")
+    free = change_email(investor_client, "free@example.com")
+    taken = change_email(investor_client, "TAKEN@example.com")
+    assert free.status_code == taken.status_code == 302
+    assert free.location == taken.location
+    html = investor_client.get(taken.location).get_data(as_text=True)
+    assert "We sent a link to taken@example.com." in html
+    notice = outbox.messages()[-1]
+    assert notice["To"] == "taken@example.com"
+    text = notice.get_body(("plain",)).get_content()
+    assert "Your account already uses it, so nothing was changed." in text
+    assert "/account/email/" not in text  # no link that could move the address
+    db.session.refresh(owner)
+    assert owner.email == "taken@example.com"
 
 
 def test_the_e_mail_changes_only_when_the_new_address_opens_the_link(
@@ -415,3 +598,101 @@ def test_login_upgrades_a_hash_made_at_an_older_cost_and_keeps_the_sessions(app,
     assert again.status_code == 302
     db.session.refresh(investor)
     assert "m=128,t=2" in investor.password_hash
+
+
+# --- security events in the audit log --------------------------------------------------------
+
+
+@pytest.fixture
+def visitor(app):
+    """A client at a known address (behind no proxy, the socket's)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ADDRESS
+    return client
+
+
+def audited(*actions: str) -> list[tuple]:
+    entries = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.id)
+    )
+    return [(e.action, e.actor_id, e.target, e.details, e.ip_address) for e in entries]
+
+
+def test_sign_ins_and_failed_ones_are_in_the_audit_log_with_the_client_address(visitor, investor):
+    target = f"user #{investor.id} {investor.email}"
+    inactive = UserFactory(active=False)
+    for email, password in [
+        (investor.email, "a wrong guess"),
+        ("Nobody@Example.com", "a wrong guess"),
+        (PASSWORD, PASSWORD),  # the password typed into the address field
+        (inactive.email, PASSWORD),
+        (investor.email, PASSWORD),
+    ]:
+        visitor.post("/login", data={"email": email, "password": password})
+
+    assert audited("login.failure", "login.success") == [
+        ("login.failure", investor.id, target, "wrong password", ADDRESS),
+        ("login.failure", None, "nobody@example.com", "no such account", ADDRESS),
+        ("login.failure", None, "—", "no such account", ADDRESS),
+        (
+            "login.failure",
+            inactive.id,
+            f"user #{inactive.id} {inactive.email}",
+            "account deactivated",
+            ADDRESS,
+        ),
+        ("login.success", investor.id, target, "", ADDRESS),
+    ]
+    logged = db.session.scalars(db.select(AuditEntry.target + AuditEntry.details)).all()
+    assert not any(PASSWORD in text or "wrong guess" in text for text in logged)
+    session_row = db.session.scalars(
+        db.select(UserSession).where(UserSession.user_id == investor.id)
+    ).one()
+    assert session_row.ip_address == ADDRESS
+
+
+def test_account_changes_are_in_the_audit_log_with_the_client_address(
+    app, visitor, investor, outbox
+):
+    old_email = investor.email
+    target = f"user #{investor.id} {old_email}"
+    app.test_client().post("/login", data={"email": old_email, "password": PASSWORD})
+    visitor.post("/login", data={"email": investor.email, "password": PASSWORD})
+    visitor.post("/account/sign-out-elsewhere")
+    new = "a brand new long phrase"
+    visitor.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": new, "password_confirm": new},
+    )
+    change_email(visitor, "moved@example.com", password=new)
+    visitor.get(outbox.last_link("/account/email/").split("localhost", 1)[1])
+    moved = f"user #{investor.id} moved@example.com"
+    visitor.post("/logout")
+    visitor.post("/forgot", data={"email": "moved@example.com"}).close()
+    visitor.post("/forgot", data={"email": "nobody@example.com"}).close()
+    path = outbox.last_link("/reset/").split("localhost", 1)[1]
+    visitor.post(path, data={"password": PASSWORD, "password_confirm": PASSWORD})
+
+    actions = (
+        "session.revoke",
+        "password.change",
+        "email.change",
+        "logout",
+        "password.reset_request",
+        "password.reset",
+    )
+    assert audited(*actions) == [
+        ("session.revoke", investor.id, target, "sessions ended: 1", ADDRESS),
+        ("password.change", investor.id, target, "", ADDRESS),
+        (
+            "email.change",
+            investor.id,
+            moved,
+            f'email: "{old_email}" → "moved@example.com"',
+            ADDRESS,
+        ),
+        ("logout", investor.id, moved, "", ADDRESS),
+        ("password.reset_request", investor.id, moved, "", ADDRESS),
+        ("password.reset_request", None, "nobody@example.com", "", ADDRESS),
+        ("password.reset", investor.id, moved, "", ADDRESS),
+    ]

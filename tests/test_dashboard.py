@@ -95,10 +95,12 @@ def test_staff_see_the_dashboard_and_a_nav_link_to_it(client, auth, request, rol
     html = response.get_data(as_text=True)
     assert 'href="/dashboard/"' in html
     assert "Registrations per day" in html
-    # Read-only: no form on the page posts anything but signing out and the language.
+    # Read-only: no form on the page posts anything but the layout's own (signing out, the
+    # language, and "Stay signed in" on the warning before the session ends).
     assert set(re.findall(r'<form method="post" action="([^"]+)"', html)) <= {
         "/logout",
         "/language",
+        "/session/keepalive",
     }
 
 

@@ -65,3 +65,19 @@ def test_health_check_reaches_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_pages_of_a_signed_in_user_are_not_kept_by_the_browser(app, investor_client, investor):
+    from tests.factories import ApplicationFactory
+
+    application = ApplicationFactory(owner=investor)
+    for url in ("/applications/", f"/applications/{application.id}", "/account"):
+        response = investor_client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    # A visitor's public page may be cached; the stylesheet too.
+    visitor = app.test_client()
+    assert "no-store" not in visitor.get("/registry").headers.get("Cache-Control", "")
+    stylesheet = investor_client.get("/static/css/portal.css")
+    stylesheet.close()
+    assert "no-store" not in stylesheet.headers.get("Cache-Control", "")

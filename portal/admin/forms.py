@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.forms import ALWAYS_CHOSEN, GetForm
+from portal.forms import ALWAYS_CHOSEN, GetForm, IntegerField
 from portal.i18n import LANGUAGES, data_text
 from portal.models import REVIEWER
 from portal.models.reference import OTHER_LANGUAGES
@@ -29,6 +29,22 @@ ACTION_LABELS = {
     "baseline.update": _l("Baseline changed"),
     "reason.create": _l("Rejection reason added"),
     "reason.update": _l("Rejection reason changed"),
+    # Security events: what happened to an account, from which client address.
+    "login.success": _l("Signed in"),
+    "login.failure": _l("Sign-in failed"),
+    "login.throttled": _l("Sign-in attempts refused (too many)"),
+    "logout": _l("Signed out"),
+    "session.revoke": _l("Other sessions signed out"),
+    "password.change": _l("Password changed"),
+    "password.reset_request": _l("Password reset asked for"),
+    "password.reset_throttled": _l("Password reset requests refused (too many)"),
+    "password.reset": _l("Password reset"),
+    "email.change": _l("E-mail address changed"),
+    "mfa.enable": _l("Two-step sign-in turned on"),
+    "mfa.disable": _l("Two-step sign-in turned off"),
+    "mfa.failure": _l("Wrong sign-in code"),
+    "mfa.recovery_used": _l("Recovery code used"),
+    "mfa.recovery_regenerated": _l("New recovery codes made"),
 }
 
 

@@ -32,6 +32,7 @@ from portal.models import User
 from portal.services import DomainError
 from portal.services import admin as admin_service
 from portal.services.mail import after_commit_delivery
+from portal.urls import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,10 +43,6 @@ LIST_ARGS = ("q", "role", "page")
 @bp.context_processor
 def labels():
     return {"KIND_LABELS": KIND_LABELS, "ACTION_LABELS": ACTION_LABELS}
-
-
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.get("/")
@@ -62,7 +59,7 @@ def _users_page(failed: dict | None = None, status: int = 200, invite_form=None)
     filters = UserFilterForm(formdata=request.args)
     filters.validate()
     pagination = admin_service.find_users(
-        filters.value("q"), filters.value("role"), _page_number(), PER_PAGE
+        filters.value("q"), filters.value("role"), page_number(), PER_PAGE
     )
     failed = failed or {}
     role_forms = {
@@ -311,7 +308,7 @@ def audit():
     filters.validate()
     actor = filters.value("actor")
     pagination = admin_service.audit_log(
-        filters.value("action"), int(actor) if actor else None, _page_number(), PER_PAGE
+        filters.value("action"), int(actor) if actor else None, page_number(), PER_PAGE
     )
     args = {k: v for k, v in request.args.items() if k in ("action", "actor")}
     return render_template("admin/audit.html", filters=filters, pagination=pagination, args=args)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_PREC, Context, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -75,7 +75,10 @@ class LocalizedDecimalField(DecimalField):
             self.data = None
             raise ValueError(_l("Enter a number, for example 1500000.50.")) from exc
         if self.places is not None:
-            self.data = self.data.quantize(Decimal(1).scaleb(-self.places))
+            # As many digits as it takes: a number too long for the default 28 is refused by
+            # the field's range, not by an error in the rounding.
+            places = Decimal(1).scaleb(-self.places)
+            self.data = self.data.quantize(places, context=Context(prec=MAX_PREC))
 
 
 class CompanyForm(FlaskForm):

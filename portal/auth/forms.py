@@ -63,3 +63,35 @@ class EmailChangeForm(FlaskForm):
         description=_l("We send a link to the new address; the change happens when you open it."),
     )
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class SecondStepForm(FlaskForm):
+    """The sign-in's second step: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Lost your phone? Enter one of your recovery codes instead."),
+    )
+
+
+class TwoStepSetupForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6 digits the app shows now for Khorgos Gateway."),
+    )
+
+
+class TwoStepOffForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    code = StringField(
+        _l("Code from the app or a recovery code"), validators=[DataRequired(), Length(max=40)]
+    )
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app or a recovery code"), validators=[DataRequired(), Length(max=40)]
+    )

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth.forms import (
@@ -13,13 +24,19 @@ from portal.auth.forms import (
     ForgotForm,
     LoginForm,
     NameForm,
+    RecoveryCodesForm,
     ResetForm,
+    SecondStepForm,
     SignupForm,
+    TwoStepOffForm,
+    TwoStepSetupForm,
 )
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm, attach_error
+from portal.security import client_address
 from portal.services import DomainError
 from portal.services import accounts as accounts_service
+from portal.services import mfa as mfa_service
 from portal.services.mail import after_commit_delivery
 from portal.urls import safe_next
 
@@ -38,47 +55,108 @@ def _login(user, remember: bool) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
-    accounts_service.start_session(user, request.headers.get("User-Agent", ""))
+    accounts_service.start_session(
+        user, request.headers.get("User-Agent", ""), ip_address=client_address()
+    )
     db.session.commit()
     login_user(user, remember=remember)
 
 
+# --- throttling -------------------------------------------------------------------------------
+# Per client address, and per account: credential stuffing comes from many addresses. The
+# answer to a refused attempt is the same 429 page whether or not the account exists.
+
+
+def _typed_email() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
+def _account_key(kind: str):
+    def key() -> str:
+        return f"{kind}:{_typed_email()}"
+
+    return key
+
+
+def _throttled(action: str, per_account: bool):
+    """An on_breach callback: note the refusal in the audit log (and, for an account being
+    guessed at, tell its owner)."""
+
+    def on_breach(limit: RequestLimit) -> None:
+        accounts_service.note_throttled(action, _typed_email(), str(limit.limit), per_account)
+        db.session.commit()
+        _deliver_after_response()
+
+    return on_breach
+
+
+def _throttle(kind: str, action: str, per_client: str, per_account: str):
+    """Two limits on a form's POSTs: per client address and per typed account."""
+    by_client = limiter.limit(
+        per_client, methods=["POST"], on_breach=_throttled(action, per_account=False)
+    )
+    by_account = limiter.limit(
+        per_account,
+        key_func=_account_key(kind),
+        methods=["POST"],
+        on_breach=_throttled(action, per_account=True),
+    )
+    return lambda view: by_client(by_account(view))
+
+
+def _deliver_after_response() -> None:
+    """Send the mail just queued once the answer has left: how long the mail server takes
+    must not tell a stranger whether the address has an account."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def deliver_later(response):
+        @response.call_on_close
+        def deliver():
+            with app.app_context():
+                after_commit_delivery()
+
+        return response
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"])
+# Each try for a known address mails its owner: a few an hour, from however many clients.
+@limiter.limit("5/hour", key_func=_account_key("signup"), methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts_service.create_user(
+            email = accounts_service.sign_up(
                 form.email.data,
                 form.password.data,
                 full_name=form.full_name.data,
                 locale=session.get("lang"),
             )
-            accounts_service.send_confirmation(user)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:
-            _login(user, remember=False)
+            db.session.commit()
             after_commit_delivery()
+            # The same answer whether or not the address has an account (its owner is told
+            # by e-mail), so nobody is signed in here: the new investor signs in next.
             flash(
-                _("Welcome! We sent a confirmation link to %(email)s.", email=user.email),
-                "success",
+                _(
+                    "Check your e-mail: we sent a link to %(email)s to confirm the address. "
+                    "Then sign in with your password.",
+                    email=email,
+                ),
+                "info",
             )
-            return redirect(url_for("apply.list_applications"))
+            return redirect(url_for("auth.login"))
     return render_template("auth/signup.html", form=form)
 
 
-def _login_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
-@limiter.limit("20/hour", key_func=_login_key, methods=["POST"])
+@_throttle("login", accounts_service.LOGIN_THROTTLED, per_client="10/minute", per_account="20/hour")
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -86,7 +164,15 @@ def login():
     if form.validate_on_submit():
         user = accounts_service.authenticate(form.email.data, form.password.data)
         if user is None:
+            db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("The e-mail or the password is not right."))
+        elif user.has_second_factor:
+            # Not signed in yet: the code from the app comes first.
+            db.session.commit()  # a rehashed password
+            session[SECOND_STEP] = mfa_service.pending_sign_in(
+                user, form.remember.data, safe_next(request.args.get("next"))
+            )
+            return redirect(url_for("auth.login_code"))
         else:
             _login(user, remember=form.remember.data)
             flash(_("You are signed in."), "success")
@@ -94,11 +180,97 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+# --- two-step sign-in: the code after the password -----------------------------------------
+
+# The session key of a sign-in waiting for its code (services/mfa.py pending_sign_in).
+SECOND_STEP = "second_step"
+
+
+def _second_step_key() -> str:
+    state = session.get(SECOND_STEP)
+    return f"code:{state.get('uid') if isinstance(state, dict) else ''}"
+
+
+def _code_refused(response) -> bool:
+    return response.status_code != 302
+
+
+def _codes_throttled(limit: RequestLimit) -> None:
+    mfa_service.note_throttled(
+        mfa_service.user_for_pending(session.get(SECOND_STEP)), str(limit.limit)
+    )
+    db.session.commit()
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"], deduct_when=_code_refused)
+# Per account, whatever the address: 10 wrong codes an hour, each right by a chance of 3 in a
+# million (the window holds 3 codes), leave a guesser 1 chance in 30,000 an hour.
+@limiter.limit(
+    "10/hour",
+    key_func=_second_step_key,
+    methods=["POST"],
+    deduct_when=_code_refused,
+    on_breach=_codes_throttled,
+)
+def login_code():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    state = session.get(SECOND_STEP)
+    user = mfa_service.user_for_pending(state)
+    if user is None:
+        if state is not None:
+            session.pop(SECOND_STEP, None)
+            flash(_("The sign-in waited too long for the code. Enter your password again."), "info")
+        return redirect(url_for("auth.login"))
+    form = SecondStepForm()
+    if form.validate_on_submit():
+        try:
+            mfa_service.complete_sign_in(user, form.code.data)
+        except DomainError as exc:
+            db.session.commit()  # the failure's audit entry
+            attach_error(form, exc)
+        else:
+            _login(user, remember=state.get("remember", False))
+            flash(_("You are signed in."), "success")
+            return redirect(safe_next(state.get("next")) or home_for(user))
+    return render_template("auth/login_code.html", form=form)
+
+
+# Pages that a user whose role needs two-step sign-in may open before setting it up.
+BEFORE_SECOND_FACTOR = {
+    "static",
+    "main.health",
+    "main.set_language",
+    "auth.logout",
+    "auth.keepalive",
+    "auth.session_status",
+    "auth.two_step",
+    "auth.two_step_start",
+    "auth.two_step_setup",
+}
+
+
+@bp.before_app_request
+def require_second_factor():
+    """A user whose role needs two-step sign-in (MFA_REQUIRED_ROLES) and has not set it up
+    reaches nothing but its set-up: the one place this is decided."""
+    if (
+        current_user.is_authenticated
+        and not current_user.has_second_factor
+        and mfa_service.required_for(current_user)
+        and request.endpoint not in BEFORE_SECOND_FACTOR
+    ):
+        flash(_("Your role needs two-step sign-in: set it up to continue."), "info")
+        return redirect(url_for("auth.two_step"))
+    return None
+
+
 @bp.post("/logout")
 @login_required
 def logout():
     if EmptyForm().validate_on_submit():
-        accounts_service.end_session(current_user.current_session_token)
+        accounts_service.sign_out(current_user)
         db.session.commit()
         logout_user()
         lang = session.get("lang")
@@ -107,6 +279,33 @@ def logout():
             session["lang"] = lang
         flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.post("/session/keepalive")
+def keepalive():
+    """ "Stay signed in" on the warning before the idle timeout: counts as activity (the
+    session's lifetime still ends it)."""
+    if not current_user.is_authenticated:
+        return "", 401
+    if not EmptyForm().validate_on_submit():
+        return "", 400
+    accounts_service.touch_session(current_user, force=True)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/session/status")
+def session_status():
+    """How long the session has left, for the page's warning (another tab may have used it);
+    asking is not activity."""
+    if not current_user.is_authenticated:
+        return {"signed_in": False}, 401, {"Cache-Control": "no-store"}
+    idle, lifetime = accounts_service.session_seconds_left(current_user)
+    return (
+        {"signed_in": True, "idle_ends_in": idle, "lifetime_ends_in": lifetime},
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.get("/confirm/<token>")
@@ -136,15 +335,13 @@ def resend_confirmation():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit("5/hour", methods=["POST"])
+@_throttle("forgot", accounts_service.RESET_THROTTLED, per_client="5/hour", per_account="5/hour")
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
-        user = accounts_service.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            accounts_service.send_reset(user)
-            db.session.commit()
-            after_commit_delivery()
+        accounts_service.request_password_reset(form.email.data)
+        db.session.commit()
+        _deliver_after_response()
         # The same answer either way, so the form does not reveal who has an account.
         flash(
             _(
@@ -191,9 +388,7 @@ def account():
 def sign_out_elsewhere():
     """End every session of the user but this one (a lost phone, a shared computer)."""
     if EmptyForm().validate_on_submit():
-        ended = accounts_service.end_all_sessions(
-            current_user, except_token=current_user.current_session_token
-        )
+        ended = accounts_service.sign_out_elsewhere(current_user)
         db.session.commit()
         flash(
             ngettext(
@@ -284,3 +479,112 @@ def change_password():
             flash(_("Your password is changed. Your other sessions were signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
+
+
+# --- two-step sign-in: set up, recovery codes, turn off ------------------------------------
+
+
+def _recovery_codes_page(codes: list[str]):
+    """Shown once, in the answer to the POST that made them: they are stored only hashed, so
+    no later page could show them again (and the browser is asked not to keep this one)."""
+    return (
+        render_template("auth/recovery_codes.html", codes=codes),
+        200,
+        {"Cache-Control": "no-store"},
+    )
+
+
+def _two_step_page(off_form=None, codes_form=None, status: int = 200):
+    return render_template(
+        "auth/two_step.html",
+        off_form=off_form or TwoStepOffForm(prefix="off"),
+        codes_form=codes_form or RecoveryCodesForm(prefix="codes"),
+        codes_left=mfa_service.recovery_codes_left(current_user),
+        required=mfa_service.required_for(current_user),
+    ), status
+
+
+@bp.get("/account/two-step")
+@login_required
+def two_step():
+    return _two_step_page()
+
+
+@bp.post("/account/two-step/start")
+@login_required
+def two_step_start():
+    if EmptyForm().validate_on_submit():
+        try:
+            mfa_service.start_enrollment(current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("auth.two_step"))
+        db.session.commit()
+        return redirect(url_for("auth.two_step_setup"))
+    return redirect(url_for("auth.two_step"))
+
+
+@bp.route("/account/two-step/setup", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/minute", methods=["POST"])
+def two_step_setup():
+    secret = mfa_service.enrollment_secret(current_user)
+    if secret is None:
+        return redirect(url_for("auth.two_step"))
+    form = TwoStepSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = mfa_service.confirm_enrollment(
+                current_user, form.current_password.data, form.code.data
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Two-step sign-in is on."), "success")
+            return _recovery_codes_page(codes)
+    uri = mfa_service.provisioning_uri(current_user, secret)
+    return render_template(
+        "auth/two_step_setup.html",
+        form=form,
+        qr_code=mfa_service.qr_code(uri),
+        secret=mfa_service.grouped(secret),
+    )
+
+
+@bp.post("/account/two-step/recovery-codes")
+@login_required
+@limiter.limit("10/hour")
+def two_step_recovery_codes():
+    form = RecoveryCodesForm(prefix="codes")
+    if form.validate_on_submit():
+        try:
+            codes = mfa_service.regenerate_recovery_codes(current_user, form.code.data)
+        except DomainError as exc:
+            db.session.commit()  # the failure's audit entry
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your new recovery codes are below; the old ones no longer work."), "success")
+            return _recovery_codes_page(codes)
+    return _two_step_page(codes_form=form, status=422)
+
+
+@bp.post("/account/two-step/off")
+@login_required
+@limiter.limit("10/hour")
+def two_step_off():
+    form = TwoStepOffForm(prefix="off")
+    if form.validate_on_submit():
+        try:
+            mfa_service.disable(current_user, form.current_password.data, form.code.data)
+        except DomainError as exc:
+            db.session.commit()  # a failed code's audit entry (nothing else has changed)
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("auth.two_step"))
+    return _two_step_page(off_form=form, status=422)

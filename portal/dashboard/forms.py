@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from portal.forms import DateField, optional_int
 from portal.i18n import sector_choices
 from portal.services.reference import active_sectors, active_zones
 from portal.services.stats import Filters
@@ -21,12 +22,6 @@ WINDOWS = [
     ("custom", _l("Custom range")),
 ]
 MAX_DAYS = 3700  # about ten years: the page stays quick
-
-
-def optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class DashboardForm(FlaskForm):

@@ -6,6 +6,7 @@ from portal.models.accounts import (
     REVIEWER,
     ROLES,
     STAFF_ROLES,
+    RecoveryCode,
     User,
     UserSession,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Document",
     "Founder",
     "OutgoingEmail",
+    "RecoveryCode",
     "Registration",
     "RegistrationCounter",
     "RejectionReason",

@@ -32,13 +32,22 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Two-step sign-in (services/mfa.py): the TOTP secret, encrypted; set while enrolling,
+    # in use once `totp_enabled_at` is; the last time step a code was accepted for (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
-    # The token of the session this object was loaded for (set by the user loader).
+    # The token of the session this object was loaded for, and its row (set by the user loader).
     current_session_token = None
+    current_session = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -59,6 +68,11 @@ class User(UserMixin, db.Model):
     @property
     def is_investor(self) -> bool:
         return self.role == INVESTOR
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Signs in with a one-time code after the password (two-step sign-in is on)."""
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session and the remember cookie: a session token,
@@ -87,3 +101,22 @@ class UserSession(db.Model):
     ip_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+    @property
+    def last_active_at(self) -> datetime:
+        """When the idle clock started: the last request noted, or the sign-in."""
+        return self.last_seen_at or self.created_at
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app (a lost phone); only its
+    salted hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

@@ -21,6 +21,7 @@ from portal.forms import VerifyForm
 from portal.registry.forms import RegistrySearchForm
 from portal.services import public_registry
 from portal.services.certificates import certificate_filename, render_certificate
+from portal.urls import page_number
 
 bp = Blueprint("registry", __name__)
 
@@ -34,8 +35,7 @@ def index():
         filters = public_registry.RegistryFilters(
             q=(form.q.data or "").strip(), zone=form.zone.data or "", sector=form.sector.data or ""
         )
-    page = request.args.get("page", 1, type=int)
-    results = public_registry.search(filters, page, current_app.config["PAGE_SIZE"])
+    results = public_registry.search(filters, page_number(), current_app.config["PAGE_SIZE"])
     return render_template("registry/index.html", form=form, results=results, filters=filters)
 
 

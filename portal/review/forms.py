@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SearchField, SelectField, TextAreaField
+from wtforms import SearchField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.extensions import db
-from portal.forms import CHOOSE, GetForm, optional_int
+from portal.forms import CHOOSE, DateField, GetForm, optional_int
 from portal.i18n import data_text, sector_choices
 from portal.models import STAFF_ROLES, Sector, User, Zone
 from portal.services import review

@@ -14,6 +14,7 @@ from portal.review.forms import ApproveForm, QueueForm, RejectForm, RequestInfoF
 from portal.services import DomainError, changes, review
 from portal.services.mail import after_commit_delivery
 from portal.services.public_registry import registration_of
+from portal.urls import page_number
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -23,7 +24,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 def queue():
     form = QueueForm(formdata=request.args, user=current_user)
     filters = form.filters()
-    page = review.queue(filters, form.sort_key(), request.args.get("page", 1, type=int))
+    page = review.queue(filters, form.sort_key(), page_number())
     # The filters as they are in the URL, for tabs and page links that keep them.
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

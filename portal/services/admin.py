@@ -33,6 +33,7 @@ from portal.models import (
 )
 from portal.services import DomainError, accounts
 from portal.services.accounts import end_all_sessions
+from portal.services.audit import record, user_target
 
 ZONE_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 LOWER_CODE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
@@ -54,12 +55,6 @@ def timezones() -> frozenset[str]:
 
 
 # --- the audit log ---------------------------------------------------------------------------
-
-
-def record(actor: User | None, action: str, target: str, details: str = "") -> AuditEntry:
-    entry = AuditEntry(actor=actor, action=action, target=target[:100], details=details)
-    db.session.add(entry)
-    return entry
 
 
 def audit_filters() -> tuple[list[str], list[User]]:
@@ -153,7 +148,7 @@ def find_users(q: str | None, role: str | None, page: int, per_page: int) -> Pag
 
 
 def _user_target(user: User) -> str:
-    return f"user #{user.id} {user.email}"
+    return user_target(user)
 
 
 def _keep_an_admin(leaving: User, field: str) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
-from flask import current_app, url_for
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -29,6 +28,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from portal import i18n
 from portal.models import Registration
 from portal.services import applications as app_service
+from portal.urls import external_url
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 SANS = "KG-DejaVuSans"
@@ -79,7 +79,7 @@ def markup(text: str, font: str) -> str:
 
 def verify_url(number: str) -> str:
     """The public page that confirms a certificate, at the portal's public address."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("registry.verify", number=number)
+    return external_url("registry.verify", number=number)
 
 
 class QRCode(Flowable):

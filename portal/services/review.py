@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -32,6 +32,7 @@ from portal.services import DomainError, changes
 from portal.services import applications as app_service
 from portal.services.mail import queue_email
 from portal.services.numbering import assign_registration
+from portal.urls import external_url
 
 REASSIGN = "reassign"  # an event that changes who has the application, not its status
 
@@ -260,7 +261,7 @@ def _check_assignee(application: Application, reviewer: User) -> Application:
 def _notify(application: Application, subject, template: str, **context) -> None:
     """The investor's e-mail, in their language, in the decision's transaction."""
     owner = application.owner
-    link = url_for("apply.detail", application_id=application.id, _external=True)
+    link = external_url("apply.detail", application_id=application.id)
     with force_locale(owner.locale or "en"):
         queue_email(
             owner.email,

@@ -27,6 +27,15 @@ def test_new_investor_signs_up_confirms_fills_all_steps_uploads_and_submits(
     page.get_by_label("Repeat the password").fill(PASSWORD)
     screenshot("02-signup")
     page.get_by_role("button", name="Create account").click()
+    # The answer a stranger would get for a taken address too: the link is in the mail, and
+    # signing in (with the password just chosen) comes next.
+    expect(
+        page.get_by_text("Check your e-mail: we sent a link to li.wei@example.com")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    page.get_by_label("E-mail").fill("li.wei@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My applications", exact=True)).to_be_visible()
     expect(page.get_by_text("is not confirmed yet")).to_be_visible()
 
