@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal
@@ -18,10 +21,18 @@ def money(amount, currency: str) -> str:
     return format_currency(amount, currency or "USD", locale=babel_locale())
 
 
+def utc_datetime(value, fmt: str = "medium") -> str:
+    """A moment in UTC (the audit log's time), in the page's language."""
+    if not value:
+        return ""
+    return babel_format_datetime(value, fmt, tzinfo=UTC, locale=babel_locale())
+
+
 def register(app: Flask) -> None:
     env = app.jinja_env
     env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
     # For <time datetime="...">: HTML allows at most three digits of a second's fraction.
+    env.filters["utc_datetime"] = utc_datetime
     env.filters["iso_datetime"] = lambda v: v.isoformat(timespec="seconds") if v else ""
     env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""

@@ -656,3 +656,17 @@ def test_nobody_signs_in_to_an_invited_account_before_the_password_is_chosen(
             "/login", data={"email": "gulnara@example.com", "password": guess}
         )
         assert response.status_code != 302
+
+
+def test_audit_log_times_are_in_utc_as_its_heading_says(admin_client, admin):
+    from datetime import UTC, datetime
+
+    entry = admin_service.record(admin, "user.role", "user #1 x@example.com")
+    entry.created_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # 04:30 on 2 March in Almaty
+    db.session.commit()
+
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+
+    assert "When (UTC)" in html
+    assert "Mar 1, 2026, 11:30:00" in html
+    assert "Mar 2, 2026" not in html
