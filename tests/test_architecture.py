@@ -199,3 +199,20 @@ def test_the_architecture_page_names_files_that_exist():
     )
     missing = sorted(p for p in named if not (ROOT / p).exists())
     assert not missing, missing
+
+
+TEMPLATE_USE = re.compile(r"""\{%-?\s*(?:from|import|include|extends)\s+["'](\w+)/""")
+
+
+def test_no_blueprints_templates_use_another_blueprints_templates():
+    found = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        own = path.relative_to(TEMPLATES).parts[0]
+        if own not in BLUEPRINTS:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for m in TEMPLATE_USE.finditer(text):
+            if m.group(1) in BLUEPRINTS and m.group(1) != own:
+                found.append(f"{path.relative_to(ROOT)}:{_line(text, m.start())}: {m.group(1)}/")
+    assert TEMPLATE_USE.search('{% from "apply/_summary.html" import summary %}')
+    assert not found, "Shared template pieces live in templates/_macros/:\n" + "\n".join(found)
