@@ -42,7 +42,7 @@ def test_users_create_prompts_for_the_password(app):
 
 def test_users_create_refuses_a_weak_password(app):
     result = app.test_cli_runner().invoke(
-        args=["users", "create", "x@example.com", "--password", "password"]
+        args=["users", "create", "x@example.com", "--password", "password1234"]
     )
     assert result.exit_code != 0
     assert "too common" in result.output
