@@ -10,7 +10,6 @@ import pypdf
 import pytest
 
 from portal.services.certificates import render_certificate
-from portal.services.public_registry import registration_of
 from tests import factories
 
 NUMBER = "KEG-IND-2026-000123"
@@ -39,7 +38,7 @@ def _pdf_text(pdf: bytes) -> str:
 
 def _render(app, application, url="/") -> bytes:
     with app.test_request_context(url):
-        return render_certificate(registration_of(application))
+        return render_certificate(application.registration)
 
 
 def test_certificate_shows_company_number_date_and_founders_in_their_own_scripts(app, registered):
@@ -83,7 +82,7 @@ def test_certificate_is_in_the_language_of_the_page(app, registered, client):
         from flask_babel import refresh
 
         refresh()
-        pdf = render_certificate(registration_of(registered))
+        pdf = render_certificate(registered.registration)
 
     text = _pdf_text(pdf)
     # Country names come from Babel's CLDR data in the reader's language.

@@ -61,7 +61,7 @@ def verify(number: str):
 @login_required
 def certificate(application_id: int):
     application = get_application(application_id)
-    registration = public_registry.registration_of(application)
+    registration = application.registration
     if registration is None:
         abort(404)
     response = send_file(

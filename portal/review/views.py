@@ -13,7 +13,6 @@ from portal.forms import EmptyForm, attach_error
 from portal.review.forms import ApproveForm, QueueForm, RejectForm, RequestInfoForm
 from portal.services import DomainError, changes, review
 from portal.services.mail import after_commit_delivery
-from portal.services.public_registry import registration_of
 from portal.urls import page_number
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -47,7 +46,7 @@ def _render(application, status: int = 200, **forms):
         render_template(
             "review/application.html",
             application=application,
-            registration=registration_of(application),
+            registration=application.registration,
             actions=lifecycle.actions_for(application, current_user),
             days_waiting=review.days_waiting(application),
             since_request=changes.since_last_request(application),

@@ -147,10 +147,6 @@ def find_users(q: str | None, role: str | None, page: int, per_page: int) -> Pag
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def _user_target(user: User) -> str:
-    return user_target(user)
-
-
 def _keep_an_admin(leaving: User, field: str) -> None:
     """Refuse to take away the last active administrator.
 
@@ -175,7 +171,7 @@ def set_role(user: User, role: str, actor: User) -> bool:
         return False
     if user.role == ADMIN:
         _keep_an_admin(user, field="role")
-    record(actor, "user.role", _user_target(user), f"role: {user.role} → {role}")
+    record(actor, "user.role", user_target(user), f"role: {user.role} → {role}")
     user.role = role
     return True
 
@@ -186,7 +182,7 @@ def invite_user(actor: User, email: str, full_name: str, role: str, locale: str)
     if locale not in LANGUAGES:
         raise DomainError(_("Unknown language."), field="locale")
     user = accounts.invite(email, full_name or "", role, locale, inviter=actor)
-    record(actor, "user.invite", _user_target(user), f"role: {role}")
+    record(actor, "user.invite", user_target(user), f"role: {role}")
     return user
 
 
@@ -203,7 +199,7 @@ def set_active(user: User, active: bool, actor: User) -> bool:
     if not active:
         ended = end_all_sessions(user)
         details += f"; sessions ended: {ended}"
-    record(actor, action, _user_target(user), details)
+    record(actor, action, user_target(user), details)
     user.active = active
     return True
 

@@ -12,7 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.models import Application, Registration, Sector, Zone
+from portal.models import Registration, Sector, Zone
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,6 @@ def find(number: str) -> Registration | None:
         .options(joinedload(Registration.zone), joinedload(Registration.sector))
         .where(Registration.number == normalise_number(number))
     )
-
-
-def registration_of(application: Application) -> Registration | None:
-    """None until the application is approved."""
-    return application.registration
 
 
 def registered_count() -> int:
