@@ -203,10 +203,14 @@ def max_lifetime() -> timedelta:
     return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
 
 
+def _ends(row: UserSession) -> tuple[datetime, datetime]:
+    """When the session ends without activity, and when it ends regardless."""
+    return row.last_active_at + idle_timeout(row.user), row.created_at + max_lifetime()
+
+
 def _outlived(row: UserSession, now: datetime) -> SessionEnd | None:
     """The limit the session reached first, or None while it is within both."""
-    idle_end = row.last_active_at + idle_timeout(row.user)
-    lifetime_end = row.created_at + max_lifetime()
+    idle_end, lifetime_end = _ends(row)
     if now < min(idle_end, lifetime_end):
         return None
     if idle_end <= lifetime_end:
@@ -276,10 +280,8 @@ def touch_session(user: User, force: bool = False) -> bool:
 
 def session_seconds_left(user: User) -> tuple[int, int]:
     """Seconds until the user's session ends without activity, and until it ends regardless."""
-    row = user.current_session
     now = utcnow()
-    idle_end = row.last_active_at + idle_timeout(user)
-    lifetime_end = row.created_at + max_lifetime()
+    idle_end, lifetime_end = _ends(user.current_session)
     return (
         max(0, int((idle_end - now).total_seconds())),
         max(0, int((lifetime_end - now).total_seconds())),
