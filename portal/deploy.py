@@ -3,12 +3,13 @@ check-deploy` and refused by create_app under PORTAL_ENV=production."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from werkzeug.sansio.utils import host_is_trusted
 
-from portal.config import PRODUCTION
+from portal.config import PRODUCTION, S3_STORAGE, STORAGE_BACKENDS
 from portal.models.accounts import ADMIN
 
 MIN_SECRET_KEY = 32  # characters; `secrets.token_hex(32)` gives 64
@@ -108,6 +109,26 @@ def problems(config: Mapping) -> list[str]:
             "the database is SQLite, which several workers cannot share: set DATABASE_URL to "
             "PostgreSQL (postgresql://user:password@host/dbname)."
         )
+    storage = config.get("DOCUMENT_STORAGE") or ""
+    if not storage:
+        add(
+            "documents are kept on this server's disk (UPLOAD_DIR), where other app servers "
+            "cannot read them: set DOCUMENT_STORAGE=s3 (with S3_BUCKET and, for MinIO or Ceph, "
+            "S3_ENDPOINT_URL) or DOCUMENT_STORAGE=database; with a single app server, set "
+            "DOCUMENT_STORAGE=local to keep them on its disk."
+        )
+    elif storage not in STORAGE_BACKENDS:
+        add(f"DOCUMENT_STORAGE {storage!r} is unknown: set it to s3, database or local.")
+    elif storage == S3_STORAGE and not config.get("S3_BUCKET"):
+        add("DOCUMENT_STORAGE is s3 but S3_BUCKET is not set: set S3_BUCKET to the bucket's name.")
+    p12 = str(config.get("CERTIFICATE_P12") or "")
+    if not p12:
+        add(
+            "certificates cannot be signed: set CERTIFICATE_P12 to the portal's PKCS#12 file "
+            "(signing key and certificate) and CERTIFICATE_P12_PASSPHRASE to its passphrase."
+        )
+    elif not os.path.isfile(p12):
+        add(f"CERTIFICATE_P12 {p12!r} is not a file: set it to the portal's PKCS#12 file.")
     if not config.get("RATELIMIT_ENABLED", True):
         add("rate limits are off: unset RATELIMIT_ENABLED.")
     elif str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):

@@ -18,8 +18,12 @@ VARIABLES = [
     "HSTS", "SESSION_COOKIE_SECURE", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI",
     "RATELIMIT_ENABLED", "MAIL_SERVER", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_OUTBOX_DIR",
     "MAIL_DELIVERY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "FLASK_DEBUG", "PORT",
-    "MFA_REQUIRED_ROLES",
+    "MFA_REQUIRED_ROLES", "DOCUMENT_STORAGE", "S3_BUCKET", "CERTIFICATE_P12",
+    "CERTIFICATE_P12_PASSPHRASE",
 ]  # fmt: skip
+
+# Stands for the PKCS#12 file the `environment` fixture writes into the test's folder.
+P12_FILE = "<the signing key's PKCS#12 file>"
 
 PRODUCTION = {
     "PORTAL_ENV": "production",
@@ -29,6 +33,10 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql://portal:secret@db.internal/portal",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "MAIL_SERVER": "smtp.example.kz",
+    "DOCUMENT_STORAGE": "s3",
+    "S3_BUCKET": "khorgos-documents",
+    "CERTIFICATE_P12": P12_FILE,
+    "CERTIFICATE_P12_PASSPHRASE": "a passphrase from the secret store",
 }
 
 
@@ -40,8 +48,10 @@ def environment(monkeypatch, tmp_path):
         for name in VARIABLES:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+        p12 = tmp_path / "portal.p12"
+        p12.write_bytes(b"not read by the checks")
         for name, value in variables.items():
-            monkeypatch.setenv(name, value)
+            monkeypatch.setenv(name, str(p12) if value == P12_FILE else value)
         return from_environment(str(tmp_path / "instance"))
 
     return set_to
@@ -144,6 +154,13 @@ UNSAFE = [
     pytest.param({"RATELIMIT_ENABLED": False}, "rate limits are off", id="no-limits"),
     pytest.param({"ARGON2_TIME_COST": 1}, "ARGON2_TIME_COST is 1", id="argon2-time"),
     pytest.param({"ARGON2_MEMORY_COST": 64}, "ARGON2_MEMORY_COST is 64", id="argon2-memory"),
+    pytest.param({"DOCUMENT_STORAGE": ""}, "on this server's disk", id="documents-on-disk"),
+    pytest.param({"S3_BUCKET": ""}, "S3_BUCKET is not set", id="s3-without-bucket"),
+    pytest.param({"DOCUMENT_STORAGE": "ftp"}, "DOCUMENT_STORAGE 'ftp'", id="unknown-storage"),
+    pytest.param({"CERTIFICATE_P12": ""}, "certificates cannot be signed", id="no-signing-key"),
+    pytest.param(
+        {"CERTIFICATE_P12": "/nowhere/portal.p12"}, "'/nowhere/portal.p12' is not a file", id="p12"
+    ),
 ]
 
 
@@ -192,3 +209,24 @@ def test_check_deploy_lists_the_unsafe_settings_and_exits_non_zero(app):
     for setting in unsafe:
         assert setting in result.output
     assert "ok" not in result.output.splitlines()
+
+
+def test_documents_on_one_servers_disk_are_listed_unless_chosen_explicitly(environment):
+    on_disk = {k: v for k, v in PRODUCTION.items() if k not in ("DOCUMENT_STORAGE", "S3_BUCKET")}
+
+    unset = problems(environment(**on_disk))
+    chosen = problems(environment(**on_disk, DOCUMENT_STORAGE="local"))
+    shared = problems(environment(**on_disk, DOCUMENT_STORAGE="database"))
+
+    assert [p for p in unset if "DOCUMENT_STORAGE" in p] == [
+        "documents are kept on this server's disk (UPLOAD_DIR), where other app servers cannot "
+        "read them: set DOCUMENT_STORAGE=s3 (with S3_BUCKET and, for MinIO or Ceph, "
+        "S3_ENDPOINT_URL) or DOCUMENT_STORAGE=database; with a single app server, set "
+        "DOCUMENT_STORAGE=local to keep them on its disk."
+    ]
+    assert chosen == [] and shared == []
+
+
+def test_an_unknown_document_storage_is_refused(environment):
+    with pytest.raises(RuntimeError, match="DOCUMENT_STORAGE must be one of local, database, s3"):
+        environment(DOCUMENT_STORAGE="dropbox")

@@ -1,7 +1,8 @@
 """Uploaded documents: checked by their content, kept outside static/ under random names.
 
 A PDF is kept as it was sent, once it is known to carry no active content; an image is kept
-as we encode it again, without its metadata.
+as we encode it again, without its metadata. Where the bytes are kept (a local directory, the
+database or S3-compatible object storage) is portal/services/storage.py's business.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from portal.extensions import db
 from portal.models import Application, Document, User
-from portal.services import DomainError
+from portal.services import DomainError, storage
 from portal.services.applications import DOCUMENT_TYPES, ensure_editable, remember_step
 
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -43,6 +44,7 @@ FILE_ANNOTATIONS = frozenset({"/FileAttachment", "/RichMedia"})
 
 
 def upload_dir() -> Path:
+    """The local directory (DOCUMENT_STORAGE=local, and the source of `documents migrate`)."""
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -83,7 +85,14 @@ def store_document(
     else:
         data = clean_image(data, kind.mime)
     stored_name = secrets.token_hex(16) + "." + ALLOWED_TYPES[kind.mime]
-    (upload_dir() / stored_name).write_bytes(data)
+    try:
+        storage.document_store().save(stored_name, data, kind.mime)
+    except (storage.StorageUnavailable, OSError) as exc:
+        current_app.logger.error("A document could not be stored: %s", exc)
+        raise DomainError(
+            _("The file could not be saved just now. Please try again in a few minutes."),
+            field="file",
+        ) from exc
     document = Document(
         application=application,
         doc_type=doc_type,
@@ -329,12 +338,24 @@ def clean_image(data: bytes, mime: str) -> bytes:
 
 
 def delete_document(document: Document) -> None:
+    """The investor removes a file; its stored bytes go with the commit (the caller commits)."""
     ensure_editable(document.application)
-    path = document_path(document)
+    name = document.stored_name
     db.session.delete(document)
     db.session.flush()
-    path.unlink(missing_ok=True)
+    storage.delete_when_committed(storage.document_store(), name)
+
+
+def open_document(document: Document) -> Path | BinaryIO | None:
+    """The document's bytes for `send_file`, wherever they are kept; None when they are missing.
+
+    A local file is given as its path (served with ranges and an ETag); the database gives
+    the bytes in memory (at most MAX_DOCUMENT_BYTES), S3 a stream read as it is sent.
+    Raises storage.StorageUnavailable when the store cannot be reached.
+    """
+    return storage.document_store().open(document.stored_name)
 
 
 def document_path(document: Document) -> Path:
+    """Where the local directory keeps (or would keep) the document."""
     return upload_dir() / document.stored_name
