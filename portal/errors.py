@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import logging
+
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+# The database is away (down, restarting, unreachable, or every connection busy): a 503 that
+# asks to come back, never a stack trace. Pre-ping then replaces the dead connections by itself.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: _l("The request could not be understood. Go back and try again."),
@@ -18,7 +29,18 @@ MESSAGES = {
     422: _l("Some of what was sent is not valid."),
     429: _l("Too many attempts. Wait a little and try again."),
     500: _l("Something went wrong on our side. The team has been told; please try again."),
+    503: _l(
+        "The portal is briefly unavailable. Nothing was saved halfway: please try again in a "
+        "minute."
+    ),
 }
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be as dead as the database
+        log.warning("rolling back after a database error failed", exc_info=True)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -31,9 +53,24 @@ def register_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         message = MESSAGES.get(code, error.description)
-        return render_template("errors/error.html", code=code, message=message), code
+        response = render_template("errors/error.html", code=code, message=message), code
+        if code == 503:
+            return (*response, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return response
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        _rollback()
         return render_template("errors/error.html", code=500, message=MESSAGES[500]), 500
+
+    def database_away(error):
+        cause = getattr(error, "orig", None) or error
+        log.error("the database is unavailable: %s: %s", type(cause).__name__, str(cause)[:300])
+        _rollback()
+        # Drawn as a visitor's page: the signed-in user cannot be loaded without the database.
+        g._login_user = login_manager.anonymous_user()
+        page = render_template("errors/error.html", code=503, message=MESSAGES[503])
+        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for exception in DATABASE_AWAY:
+        app.register_error_handler(exception, database_away)

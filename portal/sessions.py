@@ -16,9 +16,9 @@ from portal.extensions import db
 from portal.services import accounts
 from portal.urls import safe_next
 
-# Requests that are not the user's activity: files, the health check, and the page asking how
-# long is left (a script asking must not keep a session alive).
-NOT_ACTIVITY = {"static", "main.health", "auth.session_status"}
+# Requests that are not the user's activity: files, the health and readiness checks, metrics,
+# and the page asking how long is left (a script asking must not keep a session alive).
+NOT_ACTIVITY = {"static", "main.health", "main.ready", "main.metrics_page", "auth.session_status"}
 # Sent by the page's script when it saves a draft by itself just before the end: not activity.
 AUTOSAVE_HEADER = "X-Autosave"
 

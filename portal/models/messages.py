@@ -13,6 +13,10 @@ from portal.models.base import UTCDateTime, utcnow
 
 
 class OutgoingEmail(db.Model):
+    """A message waits (unsent, not dead) until delivered; each failure is counted, its error
+    kept, and the next attempt put off (`services/mail.py`). After MAIL_MAX_ATTEMPTS it is a
+    dead letter (`dead_at`) until an admin retries it: nothing is deleted."""
+
     __tablename__ = "outgoing_emails"
     __table_args__ = (Index("ix_outgoing_emails_pending", "sent_at", "next_attempt_at"),)
 
@@ -25,6 +29,8 @@ class OutgoingEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(db.Model):
