@@ -15,6 +15,13 @@ Median of several runs each. The last line printed is
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/kg_bench .venv/bin/python ...
 
 The database named by DATABASE_URL is emptied first (SQLite: a new file in a temporary folder).
+
+With --compare, the page alone at several sizes of history, at the same daily rate (a database
+each: DATABASE_URL's name plus _0, _1 ... on PostgreSQL); the last line is
+`dashboard: 100,000 rows P ms, 1,000,000 rows Q ms, ratio R`:
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/kg_bench \
+        .venv/bin/python benchmarks/dashboard.py --compare 100000,1000000 --runs 5
 """
 
 from __future__ import annotations
@@ -32,13 +39,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import create_engine, event, make_url, text  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import RejectionReason, Zone  # noqa: E402
 from portal.models.base import utcnow  # noqa: E402
-from portal.services import stats  # noqa: E402
+from portal.services import daily_counts, stats  # noqa: E402
 from portal.services.accounts import create_user  # noqa: E402
 from portal.services.applications import elapsed_seconds  # noqa: E402
 from portal.services.reference import seed_reference  # noqa: E402
@@ -63,11 +70,15 @@ REGISTRATION_COLUMNS = (
 )
 
 
-def database_uri() -> str:
+def database_uri(suffix: str = "") -> str:
+    """The benchmark's database, emptied (with `suffix`: another database of that name plus the
+    suffix, created on PostgreSQL if missing; another file on SQLite)."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("postgresql"):
+        if suffix:
+            url = _other_database(url, suffix)
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -77,6 +88,20 @@ def database_uri() -> str:
     if url:
         raise SystemExit("DATABASE_URL: PostgreSQL, or nothing for a fresh SQLite file")
     return "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="kg-bench-")) / "bench.sqlite3")
+
+
+def _other_database(url: str, suffix: str) -> str:
+    base = make_url(url)
+    other = base.set(database=base.database + suffix)
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": other.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{other.database}"'))
+    engine.dispose()
+    return other.render_as_string(hide_password=False)
 
 
 class Writer:
@@ -107,8 +132,11 @@ class Writer:
         cursor.close()
 
 
-def fill(app, rows: int) -> None:
-    """`rows` applications over ten years up to today, ~88% registered, with their events."""
+def fill(app, rows: int, per_day: float | None = None) -> None:
+    """`rows` applications up to today, ~88% registered, with their events: over ten years
+    with growth (density rising linearly to 3x), or at `per_day` a day, evenly (so the last
+    year looks the same whatever the length of the history). The daily counts the dashboard
+    reads are then counted from them, as migration 0010 does for existing data."""
     rng = random.Random(2016)
     with app.app_context():
         seed_reference()
@@ -132,7 +160,8 @@ def fill(app, rows: int) -> None:
     day_text = (lambda d: d) if writer.postgres else date.isoformat
 
     now = datetime.now(UTC)
-    start = now - timedelta(days=365 * YEARS)
+    days = rows / per_day if per_day else 365 * YEARS
+    start = now - timedelta(days=days)
     span = (now - start).total_seconds()
     counters: dict[tuple[int, int], int] = {}
     event_id = registration_id = 0
@@ -151,7 +180,7 @@ def fill(app, rows: int) -> None:
     for application_id in range(1, rows + 1):
         # Growth: more applications in later years (density rising linearly to 3x).
         u = rng.random()
-        fraction = ((1 + 8 * u) ** 0.5 - 1) / 2
+        fraction = u if per_day else ((1 + 8 * u) ** 0.5 - 1) / 2
         submitted = start + timedelta(seconds=fraction * span)
         zone_id, zone_code, sectors = zones[rng.randrange(len(zones))]
         sector_id = sectors[rng.randrange(len(sectors))]
@@ -279,9 +308,14 @@ def fill(app, rows: int) -> None:
         cursor.execute("ANALYZE")
     cursor.close()
     connection.close()
+    filled = time.perf_counter()
+    with app.app_context():
+        count_rows = daily_counts.rebuild()
+        db.session.commit()
     print(
-        f"filled {rows:,} applications, {event_id:,} events, {registration_id:,} registrations "
-        f"in {time.perf_counter() - began:.0f} s",
+        f"filled {rows:,} applications over {days:,.0f} days, {event_id:,} events, "
+        f"{registration_id:,} registrations in {filled - began:.0f} s; "
+        f"{count_rows:,} daily counts counted in {time.perf_counter() - filled:.0f} s",
         flush=True,
     )
 
@@ -349,6 +383,53 @@ def time_page(app, runs: int) -> list[float]:
     return timings[1:]
 
 
+def make_app(uri: str):
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SECRET_KEY": "benchmark",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "CACHE_TYPE": "NullCache",  # the page as rendered, every time
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 64,
+            "MAIL_DELIVERY": "inline",
+        }
+    )
+
+
+def filled_app(rows: int, per_day: float | None, suffix: str = ""):
+    uri = database_uri(suffix)
+    app = make_app(uri)
+    with app.app_context():
+        upgrade()
+    fill(app, rows, per_day)
+    if uri.startswith("postgresql"):
+        analyze_postgres(uri)
+    return uri, app
+
+
+def compare(sizes: list[int], per_day: float, runs: int) -> None:
+    """The page at each size of history, at the same daily rate: does its cost grow?"""
+    apps = [filled_app(rows, per_day, suffix=f"_{i}") for i, rows in enumerate(sizes)]
+    timings: list[list[float]] = [[] for _ in apps]
+    for _ in range(3):  # alternate, so both see the same state of the machine
+        for (_uri, app), times in zip(apps, timings, strict=True):
+            times += time_page(app, runs)
+    medians = [statistics.median(t) for t in timings]
+    for rows, times in zip(sizes, timings, strict=True):
+        print(f"{rows:>10,} applications: page runs (ms) {', '.join(f'{t:.0f}' for t in times)}")
+    for _uri, app in apps:
+        with app.app_context():
+            db.engine.dispose()
+    print(
+        "dashboard: "
+        + ", ".join(f"{rows:,} rows {ms:.0f} ms" for rows, ms in zip(sizes, medians, strict=True))
+        + f", ratio {max(medians) / min(medians):.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="applications to create")
@@ -356,26 +437,23 @@ def main() -> None:
     parser.add_argument(
         "--statements", action="store_true", help="also print each statement's median time"
     )
-    args = parser.parse_args()
-
-    uri = database_uri()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": uri,
-            "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 64,
-            "MAIL_DELIVERY": "inline",
-        }
+    parser.add_argument(
+        "--compare",
+        default="",
+        help="sizes of history to compare, e.g. 100000,1000000 (a database each)",
     )
-    with app.app_context():
-        upgrade()
-    fill(app, args.rows)
-    if uri.startswith("postgresql"):
-        analyze_postgres(uri)
+    parser.add_argument(
+        "--per-day",
+        type=float,
+        default=274,
+        help="with --compare: applications a day (274: 1,000,000 over ten years)",
+    )
+    args = parser.parse_args()
+    if args.compare:
+        compare([int(n) for n in args.compare.split(",")], args.per_day, args.runs)
+        return
+
+    uri, app = filled_app(args.rows, None)
 
     statements = capture_statements(app)
     # Alternate, so both see the same state of the caches.

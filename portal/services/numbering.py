@@ -15,6 +15,7 @@ from sqlalchemy.orm import object_session
 
 from portal.extensions import db
 from portal.models import Application, Registration, RegistrationCounter, Zone
+from portal.services import daily_counts
 from portal.services.zone_time import local_date
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -77,5 +78,6 @@ def assign_registrations(approved: Iterable[tuple[Application, datetime]]) -> li
         if object_session(application) is not None:  # one built in memory: its maker writes it
             db.session.add(registration)
         registrations.append(registration)
+    daily_counts.registered(registrations)  # the dashboard's counts, in this transaction
     db.session.flush()
     return registrations

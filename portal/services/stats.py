@@ -20,13 +20,13 @@ from portal.models import (
     Application,
     ApplicationEvent,
     Baseline,
-    Registration,
     RejectionReason,
     Sector,
     User,
     Zone,
 )
-from portal.services import zone_time
+from portal.models.summary import ALL, DailyCount
+from portal.services import daily_counts, zone_time
 
 MOVING_AVERAGES = (7, 30)
 # Open applications by how long they have waited since their (re)submission, in days.
@@ -189,9 +189,29 @@ def today(zone_id: int | None = None) -> date:
 # --- per day ----------------------------------------------------------------------------------
 
 
-def _counts_by_day(column, model, start: date, end: date, filters: Filters) -> dict[date, int]:
-    stmt = select(column, func.count()).where(column.between(start, end)).group_by(column)
-    return dict(db.session.execute(_scoped(stmt, model, filters)).all())
+def _counted(kinds: list[str], start: date, end: date, filters: Filters, by=None):
+    """The daily counts of `kinds` (services/daily_counts.py) from `start` to `end`, in the
+    filters' zone and sector (0: all zones, all sectors): (day, count) rows, one a day, or
+    (day, category, count) with `by` a column (kind, zone or sector): one a day and category."""
+    stmt = select(DailyCount.day, *([by] if by is not None else []), DailyCount.count).where(
+        DailyCount.kind.in_(kinds), DailyCount.day.between(start, end)
+    )
+    for column, chosen in (
+        (DailyCount.zone_id, filters.zone_id),
+        (DailyCount.sector_id, filters.sector_id),
+    ):
+        if column is by and not chosen:  # every zone (or sector), each apart
+            stmt = stmt.where(column != ALL)
+        else:
+            stmt = stmt.where(column == (chosen or ALL))
+    return db.session.execute(stmt).all()
+
+
+def _counts_by_day(kind: str, start: date, end: date, filters: Filters) -> dict[date, int]:
+    counts: dict[date, int] = {}
+    for day, count in _counted([kind], start, end, filters):
+        counts[day] = counts.get(day, 0) + count
+    return counts
 
 
 def moving_average(values: list[int], size: int, index: int) -> Decimal:
@@ -208,12 +228,8 @@ def daily(filters: Filters) -> DailySeries:
     """
     lead = max(MOVING_AVERAGES) - 1
     first = filters.start - timedelta(days=lead)
-    registered = _counts_by_day(
-        Registration.registered_on, Registration, first, filters.end, filters
-    )
-    submitted = _counts_by_day(
-        Application.submitted_on, Application, filters.start, filters.end, filters
-    )
+    registered = _counts_by_day(daily_counts.REGISTERED, first, filters.end, filters)
+    submitted = _counts_by_day(daily_counts.SUBMITTED, filters.start, filters.end, filters)
     all_days = [first + timedelta(days=i) for i in range(lead + filters.days)]
     counts = [registered.get(d, 0) for d in all_days]
     days = [
@@ -262,8 +278,7 @@ def pace(rate: BaselineRate, day_of_year: int) -> int:
 
 def year_to_date(on: date, filters: Filters, rates: list[BaselineRate]) -> YearToDate:
     """Registrations from 1 January to `on` against each baseline's pace by that day."""
-    stmt = select(func.count()).where(Registration.registered_on.between(date(on.year, 1, 1), on))
-    actual = db.session.scalar(_scoped(stmt, Registration, filters)) or 0
+    actual = sum(_counts_by_day(daily_counts.REGISTERED, date(on.year, 1, 1), on, filters).values())
     day_of_year = on.timetuple().tm_yday
     comparisons = []
     for rate in rates:
@@ -285,16 +300,9 @@ def period_start(day: date, period: str) -> date:
 
 def breakdown(filters: Filters, by: str) -> Breakdown:
     """Registrations per week (windows up to 120 days) or month, per zone or per sector."""
-    model, column = (
-        (Zone, Registration.zone_id) if by == "zone" else (Sector, Registration.sector_id)
-    )
+    model, column = (Zone, DailyCount.zone_id) if by == "zone" else (Sector, DailyCount.sector_id)
     period = "week" if filters.days <= 120 else "month"
-    stmt = (
-        select(Registration.registered_on, column, func.count())
-        .where(Registration.registered_on.between(filters.start, filters.end))
-        .group_by(Registration.registered_on, column)
-    )
-    grouped = db.session.execute(_scoped(stmt, Registration, filters)).all()
+    grouped = _counted([daily_counts.REGISTERED], filters.start, filters.end, filters, by=column)
     categories = [
         (c.id, c.code, c.name) for c in db.session.scalars(select(model).order_by(model.code))
     ]
@@ -318,12 +326,13 @@ def breakdown(filters: Filters, by: str) -> Breakdown:
 
 def funnel(filters: Filters) -> list[FunnelStage]:
     """What became of the applications submitted in the window (by first submission day)."""
-    stmt = (
-        select(Application.status, func.count())
-        .where(Application.submitted_on.between(filters.start, filters.end))
-        .group_by(Application.status)
-    )
-    by_status = dict(db.session.execute(_scoped(stmt, Application, filters)).all())
+    by_status: dict[str, int] = {}
+    kinds = [daily_counts.FUNNEL + state for state in lifecycle.STATES]
+    for _day, kind, count in _counted(
+        kinds, filters.start, filters.end, filters, by=DailyCount.kind
+    ):
+        status = kind.removeprefix(daily_counts.FUNNEL)
+        by_status[status] = by_status.get(status, 0) + count
     open_count = sum(by_status.get(s, 0) for s in lifecycle.OPEN)
     stages = [
         (lifecycle.SUBMITTED, sum(by_status.values())),
@@ -438,24 +447,20 @@ def review_times(filters: Filters) -> ReviewTimes:
 
 
 def rejection_reasons(filters: Filters) -> list[ReasonCount]:
-    """Rejections made in the window, counted by reason (most frequent first)."""
-    start, end = _event_window(filters)
-    stmt = (
-        select(ApplicationEvent.reason_id, func.count())
-        .where(
-            ApplicationEvent.action == "reject",
-            ApplicationEvent.created_at >= start,
-            ApplicationEvent.created_at < end,
-        )
-        .group_by(ApplicationEvent.reason_id)
-    )
-    counts = dict(db.session.execute(_scoped_events(stmt, ApplicationEvent, filters)).all())
+    """Rejections made in the window (on the days of the applications' zones), counted by
+    reason (most frequent first)."""
+    counts: dict[int | None, int] = {}
+    for _day, reason_id, count in _counted(
+        [daily_counts.REJECTED], filters.start, filters.end, filters, by=DailyCount.detail
+    ):
+        counts[reason_id or None] = counts.get(reason_id or None, 0) + count
     reasons = {r.id: r for r in db.session.scalars(select(RejectionReason))}
     rows = [
         ReasonCount(reasons[rid].code, reasons[rid].label, n)
         if rid in reasons
         else ReasonCount("", "", n)
         for rid, n in counts.items()
+        if n
     ]
     return sorted(rows, key=lambda r: (-r.count, r.label))
 

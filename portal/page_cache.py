@@ -1,0 +1,309 @@
+"""Whole public pages kept ready in the cache: the home page, the registry and verification.
+
+They are the same for every visitor who is not signed in, in one language, so the page a view
+rendered once is served again from the cache (Redis through Flask-Caching; in-process or none
+without Redis) until the public data change. What differs per visitor is only the session's
+CSRF token of the language buttons: it is stored as a placeholder and put back per request.
+
+Every cached page is stored with the *public version* it was rendered under; a commit that
+touched a registration, a zone, a sector or a zone's contacts sets a new version after it
+lands, so the next request renders afresh and a new registration shows at once. (The version
+is read before the page is rendered, so a page rendered from data older than a change can
+never be stored as current.) A cache that fails (Redis away) is skipped for a few seconds, with
+a warning in the log: the page is rendered as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import time
+from collections import OrderedDict
+
+from cachelib import RedisCache
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal import lifecycle
+from portal.extensions import cache, redis_connection
+from portal.models import (
+    Application,
+    Baseline,
+    PublishedKey,
+    Registration,
+    RejectionReason,
+    Sector,
+    Zone,
+    ZoneContact,
+    zone_sectors,
+)
+from portal.services import daily_counts
+from portal.urls import page_number
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "public:version"
+# Models whose rows the public pages show; a commit touching any of them renews the pages.
+PUBLIC_MODELS = (Registration, Zone, Sector, ZoneContact, PublishedKey, RejectionReason)
+PUBLIC_TABLES = {m.__table__.name for m in PUBLIC_MODELS} | {zone_sectors.name}
+# A stand-in for the session's CSRF token in a stored page (never a real token's characters).
+CSRF_SLOT = "\x00csrf\x00"
+# Pages of a list beyond this one are kept by each process alone (see public_page).
+SHARED_PAGES = 20
+# After a cache error, how long the cache is left alone (requests render as without a cache).
+PAUSE_SECONDS = 5.0
+_paused_until = 0.0
+
+
+def redis_backend(app: Flask, config: dict, args: list, kwargs: dict) -> RedisCache:
+    """Flask-Caching's backend on the app's own Redis client (its timeouts included)."""
+    return RedisCache(
+        host=redis_connection(app),
+        key_prefix=config["CACHE_KEY_PREFIX"],
+        default_timeout=kwargs["default_timeout"],
+    )
+
+
+def _enabled() -> bool:
+    return current_app.config.get("CACHE_TYPE") != "NullCache" and time.monotonic() >= (
+        _paused_until
+    )
+
+
+def _failed(action: str, error: Exception) -> None:
+    """Note a cache error and leave the cache alone for a moment: pages render without it."""
+    global _paused_until
+    _paused_until = time.monotonic() + PAUSE_SECONDS
+    log.warning(
+        "page cache: %s failed (%s); pages render without the cache for %d s",
+        action,
+        error,
+        PAUSE_SECONDS,
+    )
+
+
+def _key() -> str:
+    return f"page:{g.get('locale') or 'en'}:{request.full_path}"
+
+
+def _cacheable() -> bool:
+    """A plain GET by a visitor who is not signed in and has no message waiting."""
+    return (
+        request.method == "GET"
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+        and _enabled()
+    )
+
+
+def public_page(view=None, *, params: tuple[str, ...] = (), free_text: tuple[str, ...] = ()):
+    """Serve the view's page from the cache for visitors who are not signed in.
+
+    Only for a query of the parameters `params` (any other parameter: rendered as without a
+    cache). Pages for typed text (`free_text`) and deep page numbers are kept by this process
+    alone (a bounded number of them), so no visitor can fill the shared cache by inventing
+    queries; every other page is kept in the shared cache too.
+    """
+    if view is None:
+        return functools.partial(public_page, params=params, free_text=free_text)
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _cacheable() or any(name not in params for name in request.args):
+            return view(*args, **kwargs)
+        shared = not any(request.args.get(n) for n in free_text) and page_number() <= SHARED_PAGES
+        key = _key()
+        try:
+            version = _version()
+            # This process's copy first (no page crosses the wire), then the shared cache.
+            stored = _local.get(key)
+            if shared and (stored is None or stored[0] != version):
+                stored = cache.get(key)
+                if stored is not None and stored[0] == version:
+                    _keep_locally(key, stored)
+        except Exception as error:  # noqa: BLE001 - any cache failure: render without it
+            _failed("reading", error)
+            return view(*args, **kwargs)
+        if stored is not None and stored[0] == version:
+            body = stored[1]
+            if CSRF_SLOT in body:
+                body = body.replace(CSRF_SLOT, generate_csrf())
+            return Response(body, mimetype="text/html")
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code == 200 and response.mimetype == "text/html":
+            body = response.get_data(as_text=True)
+            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+            if token:
+                body = body.replace(token, CSRF_SLOT)
+            try:
+                if shared:
+                    cache.set(key, (version, body))
+            except Exception as error:  # noqa: BLE001
+                _failed("storing", error)
+            else:
+                _keep_locally(key, (version, body))
+        return response
+
+    return wrapper
+
+
+# The pages this process served last, by key: (version, body). Served only while their version
+# is the shared one, which is read on every request (a few bytes), so they are never stale.
+LOCAL_PAGES = 256
+_local: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+
+def _keep_locally(key: str, stored: tuple[str, str]) -> None:
+    _local[key] = stored
+    _local.move_to_end(key)
+    while len(_local) > LOCAL_PAGES:
+        _local.popitem(last=False)
+
+
+def _version() -> str:
+    """The public version the pages are rendered under (set on first use), read once a request."""
+    version = g.get("_public_version")
+    if version is None:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=0)
+            version = cache.get(VERSION_KEY)
+        g._public_version = version
+    return version
+
+
+_shared: dict[str, tuple[str, object]] = {}
+
+
+def shared(name: str, build):
+    """A value built from the public data (reference data and its translations), kept by this
+    process while the public version holds; without a shared cache, built on every call."""
+    if not has_app_context() or not _enabled():
+        return build()
+    try:
+        version = _version()
+    except Exception as error:  # noqa: BLE001
+        _failed("reading", error)
+        return build()
+    kept = _shared.get(name)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    value = build()
+    _shared[name] = (version, value)
+    return value
+
+
+def renew() -> None:
+    """A new public version: every cached page is rendered afresh on its next request."""
+    if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
+        return
+    try:
+        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
+    except Exception as error:  # noqa: BLE001
+        _failed("renewing", error)
+
+
+# --- the dashboard's figures ---------------------------------------------------------------
+
+FIGURES_VERSION_KEY = "figures:version"
+# The figures are renewed when the counts change; this bounds what only the clock changes
+# (how long open applications have waited, a reviewer's name).
+FIGURES_SECONDS = 60
+# A commit writing the daily counts sets this in the session.
+COUNTS_WRITTEN = daily_counts.WRITTEN
+
+
+def _rendered(html: str) -> Markup:
+    return Markup(html)  # noqa: S704 - HTML a template rendered, escaped as it was rendered
+
+
+def figures(scope: str, render) -> Markup:
+    """The dashboard's figures (HTML) for `scope` (its window and filters), rendered once per
+    language and address until the counts change, then served to every staff member."""
+    if not _enabled():
+        return _rendered(render())
+    key = f"figures:{g.get('locale') or 'en'}:{scope}:{request.full_path}"
+    try:
+        version = cache.get(FIGURES_VERSION_KEY) or "-"
+        # This process's copy first: the figures of a year are a few hundred kilobytes.
+        stored = _local.get(key)
+        if stored is None or stored[0] != version or stored[2] < time.monotonic():
+            stored = cache.get(key)
+            if stored is not None and stored[0] == version:
+                _keep_locally(key, stored)
+    except Exception as error:  # noqa: BLE001
+        _failed("reading", error)
+        return _rendered(render())
+    if stored is not None and stored[0] == version and stored[2] >= time.monotonic():
+        return _rendered(stored[1])
+    html = render()
+    stored = (version, html, time.monotonic() + FIGURES_SECONDS)
+    try:
+        cache.set(key, stored, timeout=FIGURES_SECONDS)
+    except Exception as error:  # noqa: BLE001
+        _failed("storing", error)
+    else:
+        _keep_locally(key, stored)
+    return _rendered(html)
+
+
+def renew_figures() -> None:
+    if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
+        return
+    try:
+        cache.set(FIGURES_VERSION_KEY, secrets.token_hex(8), timeout=0)
+    except Exception as error:  # noqa: BLE001
+        _failed("renewing", error)
+
+
+# --- what changes the public pages and the figures -------------------------------------------
+
+CHANGED = "public_pages_changed"
+FIGURES_CHANGED = "figures_changed"
+# Reference data the dashboard's figures name (the counts themselves: COUNTS_WRITTEN).
+FIGURES_MODELS = (Baseline, RejectionReason, Zone, Sector)
+
+
+def _is_public(obj) -> bool:
+    if isinstance(obj, PUBLIC_MODELS):
+        return True
+    # A registered company's record is read from its application too.
+    return isinstance(obj, Application) and obj.status == lifecycle.APPROVED
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changed_objects(session, _context, _instances):
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(_is_public(o) for o in changed):
+        session.info[CHANGED] = True
+    if any(isinstance(o, FIGURES_MODELS) for o in changed):
+        session.info[FIGURES_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state):
+    """Writes not made through objects (bulk inserts, updates and deletes)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in PUBLIC_TABLES:
+            state.session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _renew_after_commit(session):
+    if session.info.pop(CHANGED, False):
+        renew()
+    figures_changed = session.info.pop(FIGURES_CHANGED, False)
+    if session.info.pop(COUNTS_WRITTEN, False) or figures_changed:
+        renew_figures()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    for flag in (CHANGED, FIGURES_CHANGED, COUNTS_WRITTEN):
+        session.info.pop(flag, None)

@@ -1,0 +1,160 @@
+"""Public pages served from the cache: the same page, for visitors only, never stale, and a
+cache that fails costs nothing but time."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from portal import page_cache
+from portal.extensions import db
+from portal.services import applications as app_service
+from portal.services import review
+from tests.conftest import count_queries
+from tests.factories import UserFactory, complete_application, registered_application
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def cached_app(make_app):
+    """The portal with an in-process page cache, its context pushed for the test."""
+    page_cache._local.clear()
+    other = make_app(CACHE_TYPE="SimpleCache")
+    with other.app_context():
+        yield other
+
+
+def test_a_public_page_is_served_again_without_touching_the_database(cached_app):
+    registered_application(company_name="Silk Road Cotton LLP", number="KEG-IND-2026-000001")
+    client = cached_app.test_client()
+
+    first = client.get("/registry")
+    queries = count_queries(client, "/registry")
+
+    assert "Silk Road Cotton LLP" in first.get_data(as_text=True)
+    assert queries == 0
+    assert client.get("/registry").get_data() == first.get_data()
+
+
+def test_a_newly_approved_registration_appears_on_the_registry_at_once(cached_app):
+    client = cached_app.test_client()
+    assert "Caspian Looms LLP" not in client.get("/registry").get_data(as_text=True)
+    assert count_queries(client, "/registry") == 0  # the page is in the cache now
+
+    investor, reviewer = UserFactory(), UserFactory(role="reviewer")
+    application = complete_application(owner=investor, company_name="Caspian Looms LLP")
+    app_service.submit(application, investor)
+    db.session.commit()
+    review.take(application, reviewer)
+    db.session.commit()
+    registration = review.approve(application, reviewer)
+    db.session.commit()
+
+    page = client.get("/registry").get_data(as_text=True)
+    assert "Caspian Looms LLP" in page and registration.number in page
+    assert client.get(f"/verify/{registration.number}").status_code == 200
+
+
+def test_each_language_has_its_own_page(cached_app):
+    client = cached_app.test_client()
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    russian = client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    chinese = cached_app.test_client().get("/", headers={"Accept-Language": "zh"})
+
+    assert '<html lang="en">' in english
+    assert '<html lang="ru">' in russian
+    assert '<html lang="zh">' in chinese.get_data(as_text=True)
+
+
+def test_every_visitor_gets_their_own_csrf_token_in_a_cached_page(make_app):
+    page_cache._local.clear()
+    app = make_app(CACHE_TYPE="SimpleCache", WTF_CSRF_ENABLED=True)
+    first, second = app.test_client(), app.test_client()
+
+    first_token = TOKEN.search(first.get("/").get_data(as_text=True)).group(1)
+    second_token = TOKEN.search(second.get("/").get_data(as_text=True)).group(1)
+    switched = second.post("/language", data={"code": "kk", "csrf_token": second_token})
+
+    assert first_token != second_token
+    assert switched.status_code == 302  # the language switch accepted the visitor's token
+    assert '<html lang="kk">' in second.get("/").get_data(as_text=True)
+
+
+def test_signed_in_users_are_not_served_the_visitors_page(cached_app):
+    client = cached_app.test_client()
+    client.get("/")  # cached for visitors
+    user = UserFactory(role="investor")
+    client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert "Sign out" in page and "My applications" in page
+
+
+def test_pages_render_when_redis_is_down_and_the_failure_is_logged(make_app, caplog):
+    page_cache._local.clear()
+    page_cache._paused_until = 0.0
+    app = make_app(
+        CACHE_TYPE="portal.page_cache.redis_backend",
+        REDIS_URL="redis://127.0.0.1:1/0",  # nothing listens there
+        REDIS_TIMEOUT_SECONDS=0.2,
+    )
+    client = app.test_client()
+    with app.app_context():
+        registered_application(company_name="Altyn Dala LLP", number="KEG-IND-2026-000001")
+
+    with caplog.at_level(logging.WARNING, logger="portal.page_cache"):
+        pages = [client.get(path) for path in ("/", "/registry", "/verify/KEG-IND-2026-000001")]
+
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    assert "Altyn Dala LLP" in pages[1].get_data(as_text=True)
+    assert any("page cache" in r.getMessage() for r in caplog.records)
+    page_cache._paused_until = 0.0
+
+
+def _registrations_in_window(html: str) -> int:
+    return int(re.search(r'<p class="stat-value">([\d,]+)</p>', html).group(1).replace(",", ""))
+
+
+def test_the_dashboard_figures_are_shared_and_renewed_by_the_next_move(cached_app):
+    client = cached_app.test_client()
+    admin, reviewer, investor = (
+        UserFactory(role="admin"),
+        UserFactory(role="reviewer"),
+        UserFactory(),
+    )
+    client.post("/login", data={"email": admin.email, "password": "correct horse battery staple"})
+    application = complete_application(owner=investor, company_name="Steppe Pharma LLP")
+    app_service.submit(application, investor)
+    db.session.commit()
+    review.take(application, reviewer)
+    db.session.commit()
+
+    before = _registrations_in_window(client.get("/dashboard/").get_data(as_text=True))
+    cold, warm = (
+        count_queries(client, "/dashboard/?window=90"),
+        count_queries(client, "/dashboard/?window=90"),
+    )
+    review.approve(application, reviewer)
+    db.session.commit()
+    after = _registrations_in_window(client.get("/dashboard/").get_data(as_text=True))
+
+    assert warm < cold / 3  # the figures came from the cache: only the session and the form
+    assert after == before + 1
+
+
+def test_invented_queries_never_fill_the_shared_cache(cached_app):
+    from portal.extensions import cache
+
+    client = cached_app.test_client()
+    for path in ("/registry", "/registry?q=anything+typed", "/registry?page=999", "/?x=1"):
+        assert client.get(path).status_code == 200
+
+    assert cache.get("page:en:/registry?") is not None  # the plain list: shared
+    assert cache.get("page:en:/registry?q=anything+typed") is None  # this process only
+    assert cache.get("page:en:/registry?page=999") is None
+    assert cache.get("page:en:/?x=1") is None  # an unknown parameter: not cached at all
+    assert "page:en:/?x=1" not in page_cache._local
