@@ -1,18 +1,24 @@
-"""The certificate of registration: its content in every script, its QR code, who downloads it."""
+"""The certificate of registration: its content in every script, its QR code, who downloads it.
+(Its signatures, and checking them: tests/test_signing.py.)"""
 
 from __future__ import annotations
 
 import io
 import shutil
 import subprocess
+from datetime import date
+from pathlib import Path
 
 import pypdf
 import pytest
 
+from portal.services import statements
 from portal.services.certificates import render_certificate
+from portal.services.signing import PublishedKeys
 from tests import factories
 
 NUMBER = "KEG-IND-2026-000123"
+COMPANY = "Жібек Жолы 丝绸之路 LLP"
 FOUNDERS = [
     ("natural", "Әсел Ғабитқызы Нұрланова", "KZ", "50"),
     ("natural", "王小明", "CN", "33.33"),
@@ -25,7 +31,7 @@ def registered(investor):
     return factories.registered_application(
         investor,
         number=NUMBER,
-        company_name="Жібек Жолы 丝绸之路 LLP",
+        company_name=COMPANY,
         founders=FOUNDERS,
         director_name="Ұлжан Өмірбекова",
     )
@@ -41,12 +47,32 @@ def _render(app, application, url="/") -> bytes:
         return render_certificate(application.registration)
 
 
+CAN_SCAN = bool(shutil.which("pdftoppm") and shutil.which("zbarimg"))
+needs_scanner = pytest.mark.skipif(
+    not CAN_SCAN, reason="pdftoppm (poppler-utils) or zbarimg (zbar-tools) is missing"
+)
+
+
+def scan_qr(pdf: Path) -> str:
+    """What a QR reader reads from the first page of the PDF, printed at 150 dpi."""
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(pdf.with_suffix("")) + "-1.png"],
+        capture_output=True,
+        text=True,
+    )
+    return scanned.stdout.strip()
+
+
 def test_certificate_shows_company_number_date_and_founders_in_their_own_scripts(app, registered):
     pdf = _render(app, registered)
 
     text = _pdf_text(pdf)
     assert "Certificate of registration" in text
-    assert "Жібек Жолы 丝绸之路 LLP" in text
+    assert COMPANY in text
     assert NUMBER in text
     assert "March 14, 2026" in text
     assert 'SEZ "Khorgos - Eastern Gate" industrial zone' in text
@@ -104,23 +130,25 @@ def test_certificate_renders_to_an_image(app, registered, tmp_path):
     assert not (tmp_path / "c-2.png").exists()  # one page
 
 
-@pytest.mark.skipif(
-    not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
-    reason="pdftoppm (poppler-utils) or zbarimg (zbar-tools) is missing",
-)
-def test_certificate_qr_code_opens_the_verification_page(app, registered, tmp_path):
+@needs_scanner
+def test_certificate_qr_code_opens_the_verification_page_with_a_statement_that_verifies_offline(
+    app, client, registered, tmp_path
+):
     app.config["BASE_URL"] = "https://gateway.example.kz"
     (tmp_path / "c.pdf").write_bytes(_render(app, registered))
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "150", str(tmp_path / "c.pdf"), str(tmp_path / "c")],
-        check=True,
-    )
+    published = PublishedKeys.from_document(client.get("/certificates/keys").get_json())
 
-    scanned = subprocess.run(
-        ["zbarimg", "--raw", "-q", str(tmp_path / "c-1.png")], capture_output=True, text=True
-    )
+    scanned = scan_qr(tmp_path / "c.pdf")
 
-    assert scanned.stdout.strip() == f"https://gateway.example.kz/verify/{NUMBER}"
+    url, _, statement = scanned.partition("?s=")
+    assert url == f"https://gateway.example.kz/verify/{NUMBER}"
+    assert len(scanned.encode()) < 450  # an easy scan on an A4 print
+    check = statements.check_offline(scanned, published)
+    assert check.is_valid, check.reason
+    assert (check.statement.number, check.statement.company_name) == (NUMBER, COMPANY)
+    assert (check.statement.zone, check.statement.sector) == ("KEG-IND", "textiles")
+    assert check.statement.registered_on == date(2026, 3, 14)
+    assert check.statement.version == 1
 
 
 def test_owner_downloads_the_certificate_as_an_attachment(investor_client, registered):
@@ -177,7 +205,7 @@ def test_application_page_offers_the_certificate_once_registered(investor_client
     assert NUMBER in html
     assert f'href="/applications/{registered.id}/certificate.pdf"' in html
     assert "Download the certificate" in html
-    assert f'href="/verify/{NUMBER}"' in html
+    assert f'href="/registry/{NUMBER}"' in html  # its public record
 
 
 def test_application_page_offers_no_certificate_before_registration(investor_client, investor):

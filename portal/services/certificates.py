@@ -1,4 +1,6 @@
-"""The certificate of registration: an A4 PDF with a QR code opening the public verification page.
+"""The certificate of registration: an A4 PDF, digitally signed by the portal, with a QR code that
+opens the public verification page and holds a statement signed by the portal (a certificate that
+proves itself offline: portal/services/signing.py, portal/services/statements.py).
 
 Names come in Latin, Cyrillic (Russian, Kazakh) and Chinese, sometimes mixed in one name, and no
 single free TrueType font covers them all. Text is set in DejaVu and each run of characters DejaVu
@@ -13,6 +15,7 @@ from itertools import groupby
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pypdf
 import segno
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
@@ -28,6 +31,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from portal import i18n
 from portal.models import Registration
 from portal.services import applications as app_service
+from portal.services import signing, statements, zone_time
 from portal.urls import external_url
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -82,11 +86,18 @@ def verify_url(number: str) -> str:
     return external_url("registry.verify", number=number)
 
 
+def qr_text(number: str, statement: str) -> str:
+    """What the QR code holds: the verify page's address, carrying the signed statement."""
+    return f"{verify_url(number)}?{statements.QUERY_PARAMETER}={statement}"
+
+
 class QRCode(Flowable):
-    """A QR code drawn as vector squares, crisp at any zoom and in print."""
+    """A QR code drawn as vector squares, crisp at any zoom and in print; clicking it in a PDF
+    reader opens what it holds."""
 
     def __init__(self, data: str, size: float):
         super().__init__()
+        self.data = data
         self.matrix = [list(row) for row in segno.make(data, error="m").matrix_iter(border=2)]
         self.width = self.height = size
 
@@ -103,6 +114,20 @@ class QRCode(Flowable):
                 if dark:
                     path.rect(x * cell, self.height - (y + 1) * cell, cell, cell)
         canvas.drawPath(path, stroke=0, fill=1)
+        canvas.linkURL(self.data, (0, 0, self.width, self.height), relative=1, thickness=0)
+
+
+def qr_link(pdf: bytes) -> str | None:
+    """The address the QR code links to in a certificate's PDF (the same text it holds)."""
+    try:
+        page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+        for annotation in page.get("/Annots") or []:
+            uri = annotation.get_object().get("/A", {}).get("/URI")
+            if uri and f"?{statements.QUERY_PARAMETER}=" in uri:
+                return str(uri)
+    except (pypdf.errors.PyPdfError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+    return None
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -151,7 +176,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "cell": ParagraphStyle("cell", base, fontSize=10, leading=13, alignment=TA_LEFT),
         "small": ParagraphStyle("small", base, fontSize=8.5, leading=11.5, textColor=MUTED),
-        "url": ParagraphStyle("url", base, fontName=SANS_BOLD, fontSize=9, leading=12),
+        "url": ParagraphStyle("url", base, fontName=SANS_BOLD, fontSize=8, leading=11),
     }
 
 
@@ -234,24 +259,44 @@ def _founders(application, styles, width: float) -> Table:
     return table
 
 
-def _verification(number: str, styles, width: float) -> Table:
-    url = verify_url(number)
-    qr_size = 34 * mm
+def _verification(
+    statement: statements.Statement, token: str, kid: str, styles, width: float
+) -> Table:
+    url = verify_url(statement.number)
+    qr_size = 36 * mm
     text = [
         _para(_("Verify this certificate"), styles["heading"]),
         _para(
             _(
                 "Scan the code, or open the address below, to see this registration in the public "
-                "registry of the Khorgos zones. A certificate is valid only if the registry "
-                "confirms it."
+                "registry of the Khorgos zones."
             ),
             styles["small"],
         ),
         Spacer(1, 4),
         _para(url, styles["url"]),
+        Spacer(1, 3),
+        _para(
+            _(
+                "Offline: the code holds a statement signed by the portal; %(address)s checks it "
+                "with the portal's published keys.",
+                address=external_url("registry.check"),
+            ),
+            styles["small"],
+        ),
+        _para(
+            _(
+                "Version %(version)d · issued on %(date)s · key %(key)s",
+                version=statement.version,
+                date=format_date(statement.issued_on, "long"),
+                key=kid,
+            ),
+            styles["small"],
+        ),
     ]
     table = Table(
-        [[QRCode(url, qr_size), text]], colWidths=[qr_size + 6 * mm, width - qr_size - 6 * mm]
+        [[QRCode(qr_text(statement.number, token), qr_size), text]],
+        colWidths=[qr_size + 6 * mm, width - qr_size - 6 * mm],
     )
     table.setStyle(
         TableStyle(
@@ -261,8 +306,8 @@ def _verification(number: str, styles, width: float) -> Table:
                 ("BOX", (0, 0), (-1, -1), 0.6, LINE),
                 ("BACKGROUND", (1, 0), (1, 0), TINT),
                 ("LEFTPADDING", (0, 0), (0, 0), 3 * mm),
-                ("LEFTPADDING", (1, 0), (1, 0), 5 * mm),
-                ("RIGHTPADDING", (1, 0), (1, 0), 5 * mm),
+                ("LEFTPADDING", (1, 0), (1, 0), 4 * mm),
+                ("RIGHTPADDING", (1, 0), (1, 0), 4 * mm),
                 ("TOPPADDING", (0, 0), (-1, -1), 3 * mm),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
             ]
@@ -272,8 +317,12 @@ def _verification(number: str, styles, width: float) -> Table:
 
 
 def render_certificate(registration: Registration) -> bytes:
-    """The certificate of `registration` as PDF bytes, in the current language."""
+    """The certificate of `registration` as PDF bytes, in the current language, signed by the
+    portal (its key published before the PDF is handed out)."""
     _glyphs()
+    keys = signing.current_keys()
+    statement = statements.Statement.of(registration, issued_on=zone_time.today(registration.zone))
+    token = statements.sign(statement, keys)
     application = registration.application
     styles = _styles()
     buffer = io.BytesIO()
@@ -326,12 +375,13 @@ def render_certificate(registration: Registration) -> bytes:
         Spacer(1, 6 * mm),
         _para(_("Founders"), styles["heading"]),
         _founders(application, styles, width),
-        Spacer(1, 8 * mm),
-        _verification(registration.number, styles, width),
+        Spacer(1, 6 * mm),
+        _verification(statement, token, keys.statement_kid, styles, width),
     ]
     decorate = partial(_decorate, registration.number)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    reason = _("Certificate of registration %(number)s", number=registration.number)
+    return signing.sign_pdf(buffer.getvalue(), keys, reason=reason)
 
 
 def certificate_filename(registration: Registration) -> str:
