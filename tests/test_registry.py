@@ -15,8 +15,8 @@ from tests.conftest import ON_POSTGRES, count_queries
 
 
 def _rows(html: str) -> list[str]:
-    """The registration numbers listed in the registry table, in order."""
-    return re.findall(r'class="reg-number" href="/verify/([^"]+)"', html)
+    """The registration numbers of the companies the registry table links to, in order."""
+    return re.findall(r'<a href="/registry/([^"]+)">', html)
 
 
 @pytest.fixture
@@ -158,6 +158,71 @@ def test_registry_takes_the_same_number_of_queries_for_few_and_many_rows(app, cl
     assert few == many
 
 
+# --- a company's public page -----------------------------------------------------------------
+
+
+def test_a_registry_row_opens_the_companys_public_page(client, companies):
+    html = client.get("/registry?q=dry+port").get_data(as_text=True)
+
+    assert '<a href="/registry/KEG-LOG-2026-000001">Dry Port Logistics LLP</a>' in html
+
+
+def test_a_companys_public_page_shows_its_record_and_checks_its_certificate(client, companies):
+    response = client.get("/registry/KEG-LOG-2026-000001")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Dry Port Logistics LLP</h1>" in html
+    facts = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]*)</dd>", html))
+    assert re.fullmatch(r"Feb\w* 3, 2026", facts.pop("Date of registration"))
+    assert facts == {
+        "Company name": "Dry Port Logistics LLP",
+        "Registration number": "KEG-LOG-2026-000001",
+        "Zone": "SEZ &#34;Khorgos - Eastern Gate&#34; logistics zone (dry port) (KEG-LOG)",
+        "Sector": "Logistics",
+        "Legal form": "Limited liability partnership (LLP)",
+        "Address in the zone": "Industrial zone, plot 7",
+        "Director": "Aruzhan Bekova",
+    }
+    assert 'href="/verify/KEG-LOG-2026-000001"' in html
+
+
+def test_a_companys_page_answers_at_its_number_written_in_capitals(client, companies):
+    response = client.get("/registry/keg-log-2026-000001")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/registry/KEG-LOG-2026-000001"
+
+
+def test_a_company_that_is_not_registered_has_no_public_page(client, companies):
+    unknown = client.get("/registry/KEG-IND-2026-999999")
+    pending = client.get(f"/registry/{companies['pending'].company_name}")
+
+    assert unknown.status_code == 404
+    assert "No company is registered under this number" in unknown.get_data(as_text=True)
+    assert pending.status_code == 404
+
+
+def test_the_investor_of_a_registered_company_reads_company_name_not_proposed(
+    client, auth, investor, reviewer
+):
+    registered = factories.registered_application(investor, company_name="Silk Way LLP")
+    draft = factories.complete_application(investor)
+
+    auth.login(investor)
+    own = client.get(f"/applications/{registered.id}").get_data(as_text=True)
+    before = client.get(f"/applications/{draft.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(reviewer)
+    reviewed = client.get(f"/review/applications/{registered.id}").get_data(as_text=True)
+
+    for html in (own, reviewed):
+        assert "<dt>Company name</dt><dd>Silk Way LLP</dd>" in html
+        assert "Proposed company name" not in html
+    assert "<dt>Proposed company name</dt>" in before
+    assert f'href="/registry/{registered.registration.number}"' in own
+
+
 def test_verify_confirms_a_registered_company(client, companies):
     response = client.get("/verify/KEG-LOG-2026-000001")
 
@@ -168,7 +233,7 @@ def test_verify_confirms_a_registered_company(client, companies):
     assert "KEG-LOG-2026-000001" in html
     assert "SEZ &#34;Khorgos - Eastern Gate&#34; logistics zone (dry port)" in html
     assert "Logistics" in html
-    assert "February 3, 2026" in html
+    assert "Feb 3, 2026" in html  # one date format everywhere (issue 14)
 
 
 def test_verify_accepts_the_number_in_lower_case(client, companies):
@@ -266,6 +331,11 @@ def registered_with_secrets(app):
     return application
 
 
+# What a company's own public page shows of its application, as registers do (its registered
+# address and its director); the other pages show neither.
+COMPANY_PAGE_FACTS = ("address", "director")
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -273,6 +343,7 @@ def registered_with_secrets(app):
         "/registry?q=open+registry",
         "/registry?q=KEG-IND-2026-007731&zone=KEG-IND&sector=textiles",
         "/verify/KEG-IND-2026-007731",
+        "/registry/KEG-IND-2026-007731",
     ],
 )
 def test_public_pages_show_nothing_private(client, registered_with_secrets, url):
@@ -281,8 +352,12 @@ def test_public_pages_show_nothing_private(client, registered_with_secrets, url)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Open Registry Facts LLP" in html  # the page does show the company
+    public = COMPANY_PAGE_FACTS if url.startswith("/registry/") else ()
     for name, secret in SECRETS.items():
-        assert secret not in html, f"{name} leaked on {url}"
+        if name in public:
+            assert secret in html, f"{name} is missing from {url}"
+        else:
+            assert secret not in html, f"{name} leaked on {url}"
     for investment_shape in ("987,654,321", "987 654 321", "7,731"):
         assert investment_shape not in html
     assert "/documents/" not in html
@@ -294,10 +369,10 @@ def test_public_pages_show_nothing_private_when_signed_in_as_someone_else(
 ):
     auth.login(other_investor)
 
-    html = client.get("/verify/KEG-IND-2026-007731").get_data(as_text=True)
-
-    for secret in SECRETS.values():
-        assert secret not in html
+    for url in ("/verify/KEG-IND-2026-007731", "/registry/KEG-IND-2026-007731"):
+        html = client.get(url).get_data(as_text=True)
+        for name, secret in SECRETS.items():
+            assert secret not in html or name in COMPANY_PAGE_FACTS, f"{name} leaked on {url}"
 
 
 def test_the_home_page_counts_the_registry_and_verifies_a_number(client):

@@ -1,4 +1,4 @@
-"""The public registry's search filters, a GET form.
+"""The public registry's GET forms: its search filters, and the offline check of a certificate.
 
 The certificate number to verify is `portal.forms.VerifyForm`: the home page asks for it too.
 """
@@ -6,11 +6,12 @@ The certificate number to verify is `portal.forms.VerifyForm`: the home page ask
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SearchField, SelectField
-from wtforms.validators import Length, Optional
+from wtforms import SearchField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import GetForm
 from portal.i18n import data_text
+from portal.services.statements import MAX_STATEMENT
 
 
 class RegistrySearchForm(GetForm):
@@ -30,3 +31,15 @@ class RegistrySearchForm(GetForm):
         self.sector.choices = [("", _l("All sectors"))] + [
             (s.code, data_text(s.name)) for s in sectors
         ]
+
+
+class CertificateCheckForm(GetForm):
+    """What a QR reader read from a certificate: checked with the published keys alone."""
+
+    code = TextAreaField(
+        _l("The text of the certificate's QR code"),
+        validators=[
+            DataRequired(message=_l("Paste or type the text your QR reader shows.")),
+            Length(max=MAX_STATEMENT + 1000, message=_l("This is longer than any QR code.")),
+        ],
+    )

@@ -6,8 +6,10 @@ import io
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,8 +20,9 @@ from flask_login import login_required
 
 from portal.access import get_application
 from portal.forms import VerifyForm
-from portal.registry.forms import RegistrySearchForm
-from portal.services import public_registry
+from portal.page_cache import public_page
+from portal.registry.forms import CertificateCheckForm, RegistrySearchForm
+from portal.services import public_registry, signing, statements
 from portal.services.certificates import certificate_filename, render_certificate
 from portal.urls import page_number
 
@@ -27,6 +30,7 @@ bp = Blueprint("registry", __name__)
 
 
 @bp.get("/registry")
+@public_page(params=("q", "zone", "sector", "page"), free_text=("q",))
 def index():
     zones, sectors = public_registry.zones(), public_registry.sectors()
     form = RegistrySearchForm(formdata=request.args, zones=zones, sectors=sectors)
@@ -39,6 +43,18 @@ def index():
     return render_template("registry/index.html", form=form, results=results, filters=filters)
 
 
+@bp.get("/registry/<number>")
+def company(number: str):
+    """A registered company's public page; a later change of its record shows here too."""
+    record = public_registry.company(number)
+    if record is None:
+        form = VerifyForm(formdata=None, number=number)
+        return render_template("registry/not_found.html", number=number, form=form), 404
+    if record.number != number:
+        return redirect(url_for("registry.company", number=record.number), 301)
+    return render_template("registry/company.html", company=record)
+
+
 @bp.get("/verify")
 def verify_form():
     form = VerifyForm(formdata=request.args if request.args else None)
@@ -49,12 +65,61 @@ def verify_form():
 
 
 @bp.get("/verify/<number>")
+@public_page  # not with the QR code's signed statement (`?s=`): checked each time
 def verify(number: str):
+    """The register's answer; with `?s=` (as the QR code opens it), the signed statement is
+    checked against it too."""
     registration = public_registry.find(number)
     if registration is None:
         form = VerifyForm(formdata=None, number=number)
         return render_template("registry/not_found.html", number=number, form=form), 404
-    return render_template("registry/verify.html", registration=registration)
+    statement = request.args.get(statements.QUERY_PARAMETER)
+    check = None
+    if statement is not None:
+        check = statements.check_online(statement, registration, signing.published_keys())
+    return render_template("registry/verify.html", registration=registration, check=check)
+
+
+# Public keys change rarely and are never withdrawn: caches may keep them a while.
+KEYS_MAX_AGE = 300
+
+
+@bp.get("/certificates/keys")
+def keys():
+    """Every public key the portal has signed certificates with (JSON: a JWK Set and the
+    certificates); never private material."""
+    response = jsonify(signing.publication().document())
+    response.cache_control.public = True
+    response.cache_control.max_age = KEYS_MAX_AGE
+    return response
+
+
+@bp.get("/certificates/keys.pem")
+def keys_pem():
+    response = Response(signing.publication().pem(), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = KEYS_MAX_AGE
+    return response
+
+
+@bp.get("/certificates/check")
+def check():
+    """A certificate's QR code checked with the published keys alone, never the register: in the
+    browser (static/js/certificate-check.js) or, without JavaScript, here."""
+    form = CertificateCheckForm(formdata=request.args if request.args else None)
+    published = signing.publication()
+    result = None
+    if request.args and form.validate():
+        result = statements.check_offline(form.code.data, published)
+    status = 422 if form.errors else 200
+    return render_template(
+        "registry/check.html",
+        form=form,
+        result=result,
+        keys=published.document()["keys"],
+        zones=public_registry.zones(),  # to name a statement's zone and sector by their codes
+        sectors=public_registry.sectors(),
+    ), status
 
 
 @bp.get("/applications/<int:application_id>/certificate.pdf")
@@ -64,8 +129,13 @@ def certificate(application_id: int):
     registration = application.registration
     if registration is None:
         abort(404)
+    try:
+        pdf = render_certificate(registration)
+    except signing.SigningUnavailable:
+        current_app.logger.exception("A certificate could not be signed.")
+        abort(503)
     response = send_file(
-        io.BytesIO(render_certificate(registration)),
+        io.BytesIO(pdf),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=certificate_filename(registration),

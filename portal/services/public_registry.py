@@ -1,18 +1,21 @@
 """The public registry: what anyone may learn about a registered company, and nothing more.
 
-Only columns of `Registration` (and the zone's and sector's names) are read here; nothing of the
-application behind it (contacts, documents, investment) ever reaches a public page.
+Only columns of `Registration` (and the zone's and sector's names) are read here, and for a
+company's own page the three facts of its application that a register publishes (legal form,
+address, director: `PublicCompany`); nothing else of the application (contacts, founders,
+documents, investment) ever reaches a public page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.models import Registration, Sector, Zone
+from portal.models import Application, Registration, Sector, Zone
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,45 @@ def find(number: str) -> Registration | None:
         db.select(Registration)
         .options(joinedload(Registration.zone), joinedload(Registration.sector))
         .where(Registration.number == normalise_number(number))
+    )
+
+
+@dataclass(frozen=True)
+class PublicCompany:
+    """A registered company's public record: all its page receives, so nothing else can show."""
+
+    number: str
+    name: str
+    zone: Zone
+    sector: Sector
+    legal_form: str  # a key of services.applications.LEGAL_FORMS
+    registered_on: date
+    address: str
+    director: str
+
+
+def company(number: str) -> PublicCompany | None:
+    """The public record of the company registered under this number (in any case), if any."""
+    row = db.session.execute(
+        db.select(
+            Registration, Application.legal_form, Application.address, Application.director_name
+        )
+        .join(Application, Registration.application_id == Application.id)
+        .options(joinedload(Registration.zone), joinedload(Registration.sector))
+        .where(Registration.number == normalise_number(number))
+    ).first()
+    if row is None:
+        return None
+    registration, legal_form, address, director = row
+    return PublicCompany(
+        number=registration.number,
+        name=registration.company_name,
+        zone=registration.zone,
+        sector=registration.sector,
+        legal_form=legal_form,
+        registered_on=registration.registered_on,
+        address=address,
+        director=director,
     )
 
 

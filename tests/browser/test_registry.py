@@ -1,4 +1,5 @@
-"""A visitor searches the registry and verifies a certificate; an investor downloads theirs."""
+"""A visitor searches the registry, opens a company's page and verifies a certificate; an
+investor downloads theirs."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_visitor_searches_the_registry_and_verifies_a_certificate(
     screenshot("registry-01-list")
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next").click()
     expect(page.get_by_role("row")).to_have_count(2)
-    expect(page.get_by_role("link", name="KEG-IND-2026-000001")).to_be_visible()
+    expect(page.get_by_role("link", name="Silk Way Textiles LLP")).to_be_visible()
 
     page.get_by_label("Zone").select_option("KEG-IND")
     page.get_by_label("Company name or registration number").fill("Nothing like this")
@@ -57,7 +58,11 @@ def test_visitor_searches_the_registry_and_verifies_a_certificate(
     expect(page.get_by_label("Zone")).to_have_value("KEG-IND")
     screenshot("registry-02-search")
 
-    page.get_by_role("link", name="KEG-IND-2026-000002").click()
+    page.get_by_role("link", name="Қорғас Электроника 电子 LLP").click()
+    expect(page.get_by_role("heading", name="Қорғас Электроника 电子 LLP")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="Aruzhan Bekova")).to_be_visible()
+    screenshot("registry-03-company")
+    page.get_by_role("link", name="Verify the certificate").click()
     expect(page.get_by_role("heading", name="This certificate is valid")).to_be_visible()
     expect(page.get_by_text("Қорғас Электроника 电子 LLP")).to_be_visible()
     screenshot("registry-03-verify-valid")
@@ -94,4 +99,5 @@ def test_investor_downloads_the_certificate_from_the_application_page(
     assert path.read_bytes().startswith(b"%PDF")
 
     page.get_by_role("link", name="See it in the public registry").click()
-    expect(page.get_by_role("heading", name="This certificate is valid")).to_be_visible()
+    expect(page.get_by_role("heading", name="Silk Way Textiles LLP")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="KEG-IND-2026-000001")).to_be_visible()
