@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField as BaseDateField
 from wtforms import IntegerField as BaseIntegerField
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from portal.services import DomainError
 from portal.urls import MAX_INTEGER
@@ -46,6 +46,17 @@ def refuse_nul_bytes() -> None:
         abort(400)
 
 
+class StopWhenUnparsed:
+    """For a field whose typed text did not parse: its own message says what to write, and no
+    other check (a range, "required") runs on the missing value to contradict it. (Nothing
+    typed is left to the validators: Optional() clears the error, InputRequired() asks.)"""
+
+    def pre_validate(self, form):
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
+            raise StopValidation()
+
+
 class DateField(BaseDateField):
     """A date in the years the portal works with: 9999-12-31 parses, but a day later overflows."""
 
@@ -58,7 +69,7 @@ class DateField(BaseDateField):
             raise ValueError(_l("Enter a date between 1900 and 2100."))
 
 
-class IntegerField(BaseIntegerField):
+class IntegerField(StopWhenUnparsed, BaseIntegerField):
     """A whole number that fits in an integer column; a larger one is not a valid number."""
 
     def process_formdata(self, valuelist):

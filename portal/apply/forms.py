@@ -15,7 +15,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -32,7 +31,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from portal import i18n
-from portal.forms import ALWAYS_CHOSEN, CHOOSE, optional_int
+from portal.forms import ALWAYS_CHOSEN, CHOOSE, IntegerField, StopWhenUnparsed, optional_int
 from portal.services import applications as app_service
 from portal.services.reference import active_sectors, active_zones
 
@@ -58,7 +57,7 @@ def parse_amount(text: str) -> Decimal:
     return Decimal(f"{sign}{whole or 0}.{fraction or 0}")
 
 
-class LocalizedDecimalField(DecimalField):
+class LocalizedDecimalField(StopWhenUnparsed, DecimalField):
     """A decimal typed the way the reader writes numbers: "1 500 000,50" or "1,500,000.50"."""
 
     # A text input: a number input refuses group separators and a decimal comma. Text inputs
@@ -87,7 +86,14 @@ class CompanyForm(FlaskForm):
     )
     legal_form = SelectField(_l("Legal form"), validators=[Optional()])
     zone_id = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
-    sector_id = SelectField(_l("Sector"), coerce=optional_int, validators=[Optional()])
+    # static/js/forms.js lists only the sectors the chosen zone admits (each zone's option
+    # names them); without JavaScript every sector is listed, and the server refuses the others.
+    sector_id = SelectField(
+        _l("Sector"),
+        coerce=optional_int,
+        validators=[Optional()],
+        render_kw={"data-narrowed-by": "zone_id"},
+    )
     activity_code = StringField(
         _l("Economic activity code (OKED)"),
         validators=[
@@ -123,7 +129,12 @@ class CompanyForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.legal_form.choices = [CHOOSE, *app_service.LEGAL_FORMS.items()]
         self.zone_id.choices = [CHOOSE] + [
-            (z.id, f"{z.code} — {i18n.data_text(z.name)}") for z in active_zones()
+            (
+                z.id,
+                f"{z.code} — {i18n.data_text(z.name)}",
+                {"data-sectors": " ".join(str(s.id) for s in z.sectors)},
+            )
+            for z in active_zones()
         ]
         self.sector_id.choices = [CHOOSE, *i18n.sector_choices(active_sectors())]
         self.director_nationality.choices = [CHOOSE, *i18n.country_choices()]

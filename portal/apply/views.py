@@ -21,6 +21,9 @@ from portal.forms import EmptyForm, attach_error
 from portal.services import DomainError
 from portal.services import applications as app_service
 from portal.services import documents as doc_service
+from portal.services import help as help_service
+from portal.services.mail import after_commit_delivery
+from portal.services.storage import StorageUnavailable
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
 
@@ -75,6 +78,14 @@ def step(application_id: int, step: str):
     return _review_step(application)
 
 
+def _unmarked(form, problems):
+    """The problems of fields that show no error yet. A value that did not parse (`1392` for
+    an activity code) is not stored, so the step finds the field empty too: its own message
+    says what to write, and "This field is required" beside it would contradict it."""
+    marked = {name for name, field in form._fields.items() if field.errors}
+    return [p for p in problems if p.field not in marked]
+
+
 def _after_save(application, step: str, problems, form, template: str):
     """Where a saved step goes next, by the button pressed."""
     action = request.form.get("action", "save")
@@ -84,8 +95,8 @@ def _after_save(application, step: str, problems, form, template: str):
     if action == "next":
         if problems or form.errors:
             db.session.commit()
-            attach_error(form, problems)
-            flash(_("Please correct the marked fields to continue."), "error")
+            # The page's error summary lists each problem and links to its field.
+            attach_error(form, _unmarked(form, problems))
             return render_template(template, application=application, form=form, step=step), 422
         application.current_step = _neighbour(step, 1)
         db.session.commit()
@@ -114,7 +125,7 @@ def _field_step(application, step: str):
     }
     problems = app_service.save_fields(application, step, values)
     if request.form.get("action") != "next":  # "next" shows every problem
-        attach_error(form, app_service.refusals(application, problems))
+        attach_error(form, _unmarked(form, app_service.refusals(application, problems)))
     return _after_save(application, step, problems, form, template)
 
 
@@ -216,14 +227,8 @@ def _review_step(application):
                 status = 422
             else:
                 db.session.commit()
-                flash(
-                    _(
-                        "Your application is submitted. We will write to you at %(email)s when "
-                        "a reviewer has decided.",
-                        email=current_user.email,
-                    ),
-                    "success",
-                )
+                after_commit_delivery()  # the receipt
+                # The application's page says it is submitted (`submitted=1`): no flash as well.
                 return redirect(url_for("apply.detail", application_id=application.id, submitted=1))
         else:
             status = 422
@@ -249,6 +254,11 @@ def detail(application_id: int):
         withdraw_form=WithdrawForm(),
         can_withdraw="withdraw" in lifecycle.actions_for(application, current_user),
         just_submitted=request.args.get("submitted") == "1",
+        typical_days=(
+            help_service.typical_decision_days(application)
+            if application.is_with_reviewers
+            else None
+        ),
     )
 
 
@@ -274,11 +284,14 @@ def withdraw(application_id: int):
 @login_required
 def document(document_id: int):
     document = get_document(document_id)
-    path = doc_service.document_path(document)
-    if not path.exists():
+    try:
+        content = doc_service.open_document(document)
+    except StorageUnavailable:
+        abort(503)
+    if content is None:
         abort(404)
     return send_file(
-        path,
+        content,
         mimetype=document.content_type,
         as_attachment=request.args.get("download") == "1",
         download_name=document.original_name,

@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from portal.services.passwords import MAX_LENGTH, MIN_LENGTH
+from portal.services import DomainError
+from portal.services.accounts import normalize_email
+from portal.services.passwords import MAX_LENGTH, MIN_LENGTH, check_password_policy
 
 PASSWORD_HELP = _l(
     "At least %(n)d characters. A long phrase is easiest to remember; common passwords are "
@@ -24,6 +26,22 @@ class SignupForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+    # The service's own checks, run with the form's, so that every problem shows at once (the
+    # service checks again when it signs up).
+    def validate_email(self, field):
+        _refuse(normalize_email, field.data)
+
+    def validate_password(self, field):
+        _refuse(check_password_policy, field.data, (self.email.data or "").strip())
+
+
+def _refuse(check, *args) -> None:
+    """A service check's refusal as the field's error."""
+    try:
+        check(*args)
+    except DomainError as exc:
+        raise ValidationError(exc.message) from exc
 
 
 class LoginForm(FlaskForm):

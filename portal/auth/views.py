@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    after_this_request,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -106,17 +104,9 @@ def _throttle(kind: str, action: str, per_client: str, per_account: str):
 
 def _deliver_after_response() -> None:
     """Send the mail just queued once the answer has left: how long the mail server takes
-    must not tell a stranger whether the address has an account."""
-    app = current_app._get_current_object()
-
-    @after_this_request
-    def deliver_later(response):
-        @response.call_on_close
-        def deliver():
-            with app.app_context():
-                after_commit_delivery()
-
-        return response
+    must not tell a stranger whether the address has an account. (`after_commit_delivery`
+    always waits for the answer to leave; this name keeps the reason in sight.)"""
+    after_commit_delivery()
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -6,11 +6,13 @@ only parse and limit lengths, and the view puts the service's refusal next to th
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from portal import page_cache
 from portal.extensions import db
 from portal.forms import CHOOSE, DateField, GetForm, optional_int
 from portal.i18n import data_text, sector_choices
@@ -18,6 +20,13 @@ from portal.models import STAFF_ROLES, Sector, User, Zone
 from portal.services import review
 
 MESSAGE_MAX = 4000
+
+
+def _choices() -> tuple[list, list]:
+    """Every zone and sector, inactive ones too: older applications still name them (kept
+    while they do not change)."""
+    zones = [(z.id, z.code) for z in db.session.scalars(db.select(Zone).order_by(Zone.code))]
+    return zones, sector_choices(db.session.scalars(db.select(Sector)))
 
 
 class QueueForm(GetForm):
@@ -52,10 +61,9 @@ class QueueForm(GetForm):
         self.status.choices = list(review.STATUS_FILTERS.items())
         self.sort.choices = list(review.SORTS.items())
         # Inactive zones and sectors too: older applications still name them.
-        self.zone.choices = [any_] + [
-            (z.id, z.code) for z in db.session.scalars(db.select(Zone).order_by(Zone.code))
-        ]
-        self.sector.choices = [any_, *sector_choices(db.session.scalars(db.select(Sector)))]
+        zones, sectors = page_cache.shared(f"queue-choices:{get_locale()}", _choices)
+        self.zone.choices = [any_, *zones]
+        self.sector.choices = [any_, *sectors]
 
     def filters(self) -> review.QueueFilters:
         """What was asked for; a field that did not parse is ignored (and shows its error)."""
