@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import get_locale as babel_locale
 
 from portal import i18n, lifecycle
 from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
+from portal.services.zone_time import format_day, format_moment
+
+# Babel's format names, which templates once passed: every day and every moment now reads the
+# same way on every page, so they are accepted and ignored.
+_FORMAT_NAMES = {"short", "medium", "long", "full"}
 
 
 def money(amount, currency: str) -> str:
@@ -21,20 +25,34 @@ def money(amount, currency: str) -> str:
     return format_currency(amount, currency or "USD", locale=babel_locale())
 
 
-def utc_datetime(value, fmt: str = "medium") -> str:
-    """A moment in UTC (the audit log's time), in the page's language."""
-    if not value:
-        return ""
-    return babel_format_datetime(value, fmt, tzinfo=UTC, locale=babel_locale())
+def _zone(zone):
+    return None if isinstance(zone, str) and zone in _FORMAT_NAMES else zone
+
+
+def day(value, zone=None) -> str:
+    """`{{ x|date }}`, `{{ moment|date(application.zone) }}`: a day, the day a moment falls on
+    in the zone (the Khorgos zones' when none is given)."""
+    return format_day(value, _zone(zone))
+
+
+def moment(value, zone=None) -> str:
+    """`{{ x|datetime(application.zone) }}`: a moment on the zone's clock, the zone named. Where
+    no zone concerns the moment (a person's account), the Khorgos zones' clock (Almaty)."""
+    return format_moment(value, _zone(zone))
+
+
+def utc_datetime(value) -> str:
+    """A moment in UTC (the audit log's time: its heading says UTC, so the cells do not)."""
+    return format_moment(value, UTC, name_zone=False)
 
 
 def register(app: Flask) -> None:
     env = app.jinja_env
-    env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    env.filters["datetime"] = moment
     # For <time datetime="...">: HTML allows at most three digits of a second's fraction.
     env.filters["utc_datetime"] = utc_datetime
     env.filters["iso_datetime"] = lambda v: v.isoformat(timespec="seconds") if v else ""
-    env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
+    env.filters["date"] = day
     env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     env.filters["country"] = i18n.country_name
     env.filters["t"] = i18n.data_text

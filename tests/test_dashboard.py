@@ -261,3 +261,59 @@ def test_a_negative_difference_stays_a_number_in_the_csv(admin_client):
     differences = [row[header.index("Difference")] for row in rows]
     assert differences and all(d.startswith("-") for d in differences)  # nothing registered yet
     assert all(int(d) < 0 for d in differences)
+
+
+# --- what the charts say (issue 14) ------------------------------------------------------------
+
+
+def row_labels(html: str, table_id: str) -> list[str]:
+    """What the first cell of each row of one table reads, as a person sees it."""
+    table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S).group(0)
+    cells = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', table, re.S)
+    return [re.sub(r"\s+", " ", c).strip() for c in cells]
+
+
+def test_weeks_cut_by_the_window_are_marked_partial_not_shown_as_dips(admin_client):
+    # The last 30 days to Friday 10 April 2026 start on Thursday 12 March.
+    registered({date(2026, 3, 12): 2, date(2026, 3, 20): 4, date(2026, 4, 9): 3})
+
+    html = admin_client.get("/dashboard/").get_data(as_text=True)
+
+    for table_id in ("table-zones", "table-sectors"):
+        labels = row_labels(html, table_id)
+        assert labels[0] == "Mar 12, 2026 (partial week: 4 days in the window)"
+        assert labels[1:4] == ["Mar 16, 2026", "Mar 23, 2026", "Mar 30, 2026"]
+        assert labels[-1] == "Apr 6, 2026 (partial week: 5 days in the window)"
+    # The CSV keeps the period's first day as a date a spreadsheet reads.
+    assert _csv(admin_client, "zones")[1][0] == "2026-01-11"  # the 90-day window's first day
+
+
+def test_months_cut_by_the_window_are_marked_partial(admin_client):
+    labels = row_labels(
+        admin_client.get("/dashboard/?window=365").get_data(as_text=True), "table-zones"
+    )
+
+    assert labels[0] == "Apr 11, 2025 (partial month: 20 days in the window)"
+    assert labels[1] == "May 1, 2025"
+    assert labels[-1] == "Apr 1, 2026 (partial month: 10 days in the window)"
+    assert len(labels) == 13
+
+
+def test_a_calendar_year_has_no_partial_month(admin_client):
+    html = admin_client.get("/dashboard/?window=year&year=2025").get_data(as_text=True)
+    assert "partial" not in " ".join(row_labels(html, "table-zones"))
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk", "zh"])
+def test_the_baseline_legend_is_a_rate_per_day_not_per_date(admin_client, language):
+    admin_client.post("/language", data={"code": language})
+    html = admin_client.get("/dashboard/").get_data(as_text=True)
+
+    legend = re.search(r'data-baseline-label="([^"]*)"', html).group(1)
+    date_heading = read_table(html, "table-daily")[0][0]  # "Date", "Дата", "日期" ...
+
+    assert "{baseline}" in legend and "{rate}" in legend
+    # as a word: Kazakh's "per day" (күніне) begins like its "Date" (Күні)
+    assert not re.search(rf"\b{re.escape(date_heading.lower())}\b", legend.lower())
+    if language == "en":
+        assert legend == "{baseline}: {rate} per day"

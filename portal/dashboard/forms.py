@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from portal import page_cache
 from portal.forms import DateField, optional_int
 from portal.i18n import sector_choices
 from portal.services.reference import active_sectors, active_zones
@@ -22,6 +24,11 @@ WINDOWS = [
     ("custom", _l("Custom range")),
 ]
 MAX_DAYS = 3700  # about ten years: the page stays quick
+
+
+def _choices() -> tuple[list, list]:
+    """The active zones and sectors to filter by (kept while they do not change)."""
+    return [(z.id, z.code) for z in active_zones()], sector_choices(active_sectors())
 
 
 class DashboardForm(FlaskForm):
@@ -38,8 +45,9 @@ class DashboardForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.window.choices = WINDOWS
-        self.zone.choices = [("", _l("All zones"))] + [(z.id, z.code) for z in active_zones()]
-        self.sector.choices = [("", _l("All sectors")), *sector_choices(active_sectors())]
+        zones, sectors = page_cache.shared(f"dashboard-choices:{get_locale()}", _choices)
+        self.zone.choices = [("", _l("All zones")), *zones]
+        self.sector.choices = [("", _l("All sectors")), *sectors]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -8,17 +8,19 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
 from portal import lifecycle
 from portal.i18n import data_text
-from portal.services.stats import Dashboard
+from portal.services.stats import Dashboard, Filters, period_start
+from portal.services.zone_time import format_day
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,37 @@ class Table:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Period:
+    """A week or a month of a breakdown, as far as it lies inside the window: a first or last
+    period cut by the window has fewer days, and is marked, so it does not read as a dip."""
+
+    start: date  # its first day inside the window
+    kind: str  # "week" | "month"
+    days: int  # its days inside the window
+    length: int  # its days in all
+
+    @property
+    def partial(self) -> bool:
+        return self.days < self.length
+
+
+def period_in_window(start: date, kind: str, filters: Filters) -> Period:
+    first = period_start(start, kind)
+    if kind == "month":
+        last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    else:
+        last = first + timedelta(days=6)
+    inside = (min(last, filters.end) - max(first, filters.start)).days + 1
+    return Period(start, kind, inside, (last - first).days + 1)
+
+
 def plain(value) -> str:
     """The value as the CSV holds it (and as the page gives it to the charts)."""
     if value is None:
         return ""
+    if isinstance(value, Period):
+        return value.start.isoformat()
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, date):
@@ -74,6 +103,8 @@ class Formats:
             return "—"
         if kind == "date":
             return self.date_pattern.apply(value, self.locale)
+        if kind == "period":
+            return self.period(value)
         if kind == "int":
             return self.number(value)
         if kind == "dec2":
@@ -92,6 +123,34 @@ class Formats:
 
     def cell(self, value, column: Column) -> str:
         return self(value, column.kind, column.labels)
+
+    def period(self, period: Period) -> str:
+        day = self.date_pattern.apply(period.start, self.locale)
+        if not period.partial:
+            return day
+        if period.kind == "month":
+            return ngettext(
+                "%(day)s (partial month: %(num)d day in the window)",
+                "%(day)s (partial month: %(num)d days in the window)",
+                period.days,
+                day=day,
+            )
+        return ngettext(
+            "%(day)s (partial week: %(num)d day in the window)",
+            "%(day)s (partial week: %(num)d days in the window)",
+            period.days,
+            day=day,
+        )
+
+    def chart_label(self, period: Period) -> str:
+        """A period's label under its bar, short ("Aug 31", "Aug 2026": the table has the whole
+        date), and a partial period's mark on a second line."""
+        skeleton = "yMMM" if period.kind == "month" else "MMMd"
+        label = format_skeleton(skeleton, period.start, locale=self.locale)
+        if not period.partial:
+            return label
+        mark = _l("(partial month)") if period.kind == "month" else _l("(partial week)")
+        return f"{label}\n{mark}"
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
@@ -184,7 +243,7 @@ def pace_table(data: Dashboard) -> Table:
             _l(
                 "Registrations from 1 January to %(day)s (day %(n)d of the year), against "
                 "what each baseline's daily rate gives by the same day.",
-                day=format_date(ytd.on, "long"),
+                day=format_day(ytd.on),
                 n=ytd.day_of_year,
             )
         ),
@@ -197,14 +256,17 @@ def breakdown_table(data: Dashboard, by: str) -> Table:
     return Table(
         key="zones" if by == "zone" else "sectors",
         title=str(_l("Registrations by zone") if by == "zone" else _l("Registrations by sector")),
-        columns=[Column("period", str(period_label), "date")]
+        columns=[Column("period", str(period_label), "period")]
         # Zones go by their short codes (ICBC, KEG-IND); sectors by their names.
         + [
             Column(code, code if by == "zone" else data_text(name))
             for _id, code, name in breakdown.categories
         ]
         + [Column("total", str(_l("Total")))],
-        rows=[[start, *counts, sum(counts)] for start, counts in breakdown.rows],
+        rows=[
+            [period_in_window(start, breakdown.period, data.filters), *counts, sum(counts)]
+            for start, counts in breakdown.rows
+        ],
         chart="stacked",
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from portal import page_cache
 from portal.access import staff_required
 from portal.dashboard import tables as dashboard_tables
 from portal.dashboard.forms import DashboardForm
@@ -21,18 +22,28 @@ def _figures():
     return form, data, dashboard_tables.tables(data)
 
 
+def _render_figures(filters: stats.Filters) -> str:
+    data = stats.dashboard(filters, utcnow())
+    return render_template(
+        "dashboard/_figures.html",
+        data=data,
+        tables=dashboard_tables.tables(data),
+        fmt=dashboard_tables.Formats(),
+        plain=dashboard_tables.plain,
+    )
+
+
 @bp.get("/")
 @staff_required
 def index():
-    form, data, tables = _figures()
+    form = DashboardForm(request.args)
+    form.validate()
+    filters = form.filters(stats.today(form.zone.data if not form.zone.errors else None))
+    scope = f"{filters.start}:{filters.end}:{filters.zone_id}:{filters.sector_id}"
+    figures = page_cache.figures(scope, lambda: _render_figures(filters))
     status = 422 if form.errors else 200
     return render_template(
-        "dashboard/index.html",
-        form=form,
-        data=data,
-        tables=tables,
-        fmt=dashboard_tables.Formats(),
-        plain=dashboard_tables.plain,
+        "dashboard/index.html", form=form, filters=filters, figures=figures
     ), status
 
 

@@ -19,7 +19,8 @@
       return tr.querySelector("[data-value]");
     }).map(function (tr) {
       return Array.prototype.map.call(tr.querySelectorAll("th, td"), function (cell) {
-        return { value: cell.dataset.value, text: cell.textContent.trim() };
+        return { value: cell.dataset.value, text: cell.textContent.trim(),
+                 label: cell.dataset.label || null, partial: cell.dataset.partial === "true" };
       });
     });
     return { heads: heads, rows: rows };
@@ -35,11 +36,69 @@
     return head ? head.label : key;
   }
 
+  // A label in lines at most `width` pixels wide (as the chart's font draws them): broken at
+  // spaces, or between any two characters of a word wider than a line (Chinese has no spaces).
+  // Chart.js draws an array as lines.
+  var measure = document.createElement("canvas").getContext("2d");
+  function wrap(text, width) {
+    measure.font = Chart.defaults.font.size + "px " + Chart.defaults.font.family;
+    var fits = function (line) { return measure.measureText(line).width <= width; };
+    if (!width || fits(text)) { return text; }
+    var lines = [];
+    var current = "";
+    text.split(/\s+/).forEach(function (word) {
+      var joined = current ? current + " " + word : word;
+      if (fits(joined)) { current = joined; return; }
+      if (current) { lines.push(current); }
+      current = "";
+      Array.from(word).forEach(function (character) {
+        if (current && !fits(current + character)) { lines.push(current); current = ""; }
+        current += character;
+      });
+    });
+    if (current) { lines.push(current); }
+    return lines;
+  }
+
+  // Every category's name, whole: wrapped, never cut. A period has a short label of its own,
+  // and a week or month only partly inside the window says so on a second line.
   function labels(data, width) {
     return data.rows.map(function (r) {
-      var text = r[0].text;  // long labels are cut on the chart; the table has them whole
-      return width && text.length > width ? text.slice(0, width - 1) + "…" : text;
+      return r[0].label ? r[0].label.split("\n") : wrap(r[0].text, width);
     });
+  }
+
+  // A partial period's bar is paler, so that it does not read as a dip.
+  function shades(data, colour) {
+    return data.rows.map(function (r) { return r[0].partial ? colour + "66" : colour; });
+  }
+
+  // The legend shows each series in its full colour (Chart.js would take its first bar's).
+  function fullColours(chart) {
+    var items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
+    items.forEach(function (item) {
+      var colour = chart.data.datasets[item.datasetIndex].colour;
+      if (colour) { item.fillStyle = item.strokeStyle = colour; }
+    });
+    return items;
+  }
+
+  // The names beside horizontal bars take at most 40% of the chart's width.
+  function sideWidth(figure) {
+    return Math.min(200, Math.max(60, figure.clientWidth * 0.4));
+  }
+
+  // Horizontal bars: every category named on the side, the chart as tall as its bars and the
+  // lines of their names need.
+  function horizontal(figure, names, bars) {
+    var height = names.reduce(function (sum, name) {
+      var lines = Array.isArray(name) ? name.length : 1;
+      return sum + Math.max(bars * 14 + 22, lines * 15 + 12);
+    }, 70);
+    figure.style.height = Math.max(200, height) + "px";
+    return { indexAxis: "y",
+             scales: { x: { beginAtZero: true, ticks: { autoSkip: true } },
+                       y: { ticks: { autoSkip: false } } } };
   }
 
   function line(text, values, colour, extra) {
@@ -49,7 +108,7 @@
     }, extra || {});
   }
 
-  function dailyConfig(data) {
+  function dailyConfig(data, figure) {
     var count = data.rows.length;
     var datasets = [
       { type: "bar", label: label(data, "registrations"), data: column(data, "registrations"),
@@ -63,9 +122,10 @@
     var pace = readTable("table-year-to-date");
     if (pace) {
       var perDay = column(pace, "per_day");
+      var legend = figure.dataset.baselineLabel;  // "{baseline}: {rate} per day", translated
       pace.rows.forEach(function (row, i) {
         var rate = perDay[i];
-        datasets.push(line(row[0].text + ": " + row[1].text + " / " + label(data, "day").toLowerCase(),
+        datasets.push(line(legend.replace("{baseline}", row[0].text).replace("{rate}", row[1].text),
           new Array(count).fill(rate), BASELINE_COLOURS[i % BASELINE_COLOURS.length],
           { borderDash: [8, 5], tension: 0, order: 0, borderWidth: 2 }));
       });
@@ -93,31 +153,41 @@
       data: {
         labels: labels(data),
         datasets: keys.map(function (key, i) {
-          return { label: label(data, key), data: column(data, key), backgroundColor: PALETTE[i % PALETTE.length] };
+          var colour = PALETTE[i % PALETTE.length];
+          return { label: label(data, key), data: column(data, key), colour: colour,
+                   backgroundColor: shades(data, colour) };
         })
       },
-      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }
+      options: { scales: { x: { stacked: true,
+                                ticks: { autoSkip: data.rows.length > 16, maxRotation: 90 } },
+                           y: { stacked: true, beginAtZero: true } },
+                 plugins: { legend: { labels: { generateLabels: fullColours } } } }
     };
   }
 
-  function barConfig(data) {
+  function barConfig(data, figure) {
     var key = data.heads[1].key;
+    var names = labels(data, sideWidth(figure));
+    var options = horizontal(figure, names, 1);
+    options.plugins = { legend: { display: false } };
     return {
       type: "bar",
-      data: { labels: labels(data, 28), datasets: [
+      data: { labels: names, datasets: [
         { label: label(data, key), data: column(data, key), backgroundColor: PALETTE[0] }
       ] },
-      options: { indexAxis: data.rows.length > 5 ? "y" : "x", plugins: { legend: { display: false } } }
+      options: options
     };
   }
 
-  function groupedConfig(data) {
+  function groupedConfig(data, figure) {
     var keys = data.heads.slice(2).map(function (h) { return h.key; });
+    var names = labels(data, sideWidth(figure));
     return {
       type: "bar",
-      data: { labels: labels(data), datasets: keys.map(function (key, i) {
+      data: { labels: names, datasets: keys.map(function (key, i) {
         return { label: label(data, key), data: column(data, key), backgroundColor: PALETTE[i] };
-      }) }
+      }) },
+      options: horizontal(figure, names, keys.length)
     };
   }
 
@@ -147,7 +217,7 @@
       figure.hidden = true;
       return;
     }
-    var config = build(data);
+    var config = build(data, figure);
     config.type = config.type || "bar";
     config.options = merge({
       responsive: true,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from portal.demo import load_history
@@ -59,8 +60,8 @@ def test_admin_sees_registrations_against_the_baselines(live_server, page, scree
         "data-rendered", "true"
     )
     series = chart_series(page, "table-daily")
-    assert any(s.startswith("2016: 6.57") for s in series), series
-    assert any(s.startswith("2017: 20.00") for s in series), series
+    assert "2016: 6.57 per day" in series, series
+    assert "2017: 20.00 per day" in series, series
     assert {"Registrations", "7-day average", "30-day average", "Submissions"} <= set(series)
     for table in (
         "table-daily",
@@ -115,5 +116,43 @@ def test_without_javascript_the_tables_are_the_page(live_server, browser, admin)
         page.goto(live_server + "/dashboard/")
         expect(page.get_by_role("table", name="Registrations per day")).to_be_visible()
         expect(page.locator("figure.chart").first).to_be_hidden()
+    finally:
+        context.close()
+
+
+# Each bar chart's categories, as its axis names them, beside the table's row headings.
+CATEGORIES = """(table) => {
+    const chart = Chart.getChart(document.querySelector(`figure[data-table="${table}"] canvas`));
+    const axis = chart.options.indexAxis === "y" ? chart.scales.y : chart.scales.x;
+    const rows = [...document.querySelectorAll(`#${table} tbody th[scope=row]`)];
+    return {
+        ticks: axis.ticks.map((t) => [].concat(axis.getLabelForValue(t.value)).join(" ")),
+        rows: rows.map((th) => th.textContent.trim()),
+    };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_every_category_of_a_chart_is_named(live_server, browser, admin, width):
+    email = admin.email
+    load_history(days=60)  # six reviewers, open applications of every age
+    db.session.remove()
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, email)
+        page.goto(live_server + "/dashboard/")
+        expect(page.locator('figure[data-table="table-backlog"]')).to_have_attribute(
+            "data-rendered", "true"
+        )
+        for table in ("table-review-times", "table-backlog", "table-funnel", "table-rejections"):
+            shown = page.evaluate(CATEGORIES, table)
+            assert shown["ticks"] == shown["rows"], table
+        # A week only partly inside the window says so under its bar and in the table (30 days
+        # are not whole weeks: the first or the last week, or both, are cut).
+        zones = page.evaluate(CATEGORIES, "table-zones")
+        marked = [i for i, tick in enumerate(zones["ticks"]) if tick.endswith("(partial week)")]
+        assert marked and set(marked) <= {0, len(zones["ticks"]) - 1}, zones["ticks"]
+        assert marked == [i for i, row in enumerate(zones["rows"]) if "partial week" in row]
     finally:
         context.close()
