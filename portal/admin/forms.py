@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.forms import ALWAYS_CHOSEN, GetForm, IntegerField
+from portal.forms import ALWAYS_CHOSEN, GetForm, IntegerField, optional_int
 from portal.i18n import LANGUAGES, data_text
 from portal.models import REVIEWER
 from portal.models.reference import OTHER_LANGUAGES
+from portal.services import admin as admin_service
 from portal.services.accounts import ROLE_LABELS
 
 KIND_LABELS = {"year": _l("Reference year"), "target": _l("Target")}
@@ -29,6 +30,9 @@ ACTION_LABELS = {
     "baseline.update": _l("Baseline changed"),
     "reason.create": _l("Rejection reason added"),
     "reason.update": _l("Rejection reason changed"),
+    "contact.create": _l("Contact added"),
+    "contact.update": _l("Contact changed"),
+    "mail.retry": _l("Undelivered e-mail sent again"),
     # Security events: what happened to an account, from which client address.
     "login.success": _l("Signed in"),
     "login.failure": _l("Sign-in failed"),
@@ -143,6 +147,30 @@ class ReasonForm(FlaskForm):
 
 
 _in_other_languages(ReasonForm, "label", 200)
+
+
+class ContactForm(FlaskForm):
+    """An office of the zone administration, as the help pages list it."""
+
+    zone_id = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
+    office = StringField(_l("Office"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    hours = StringField(_l("Opening hours"), validators=[Optional(), Length(max=200)])
+    position = IntegerField(_l("Order"), validators=[Optional()])
+    active = BooleanField(_l("Active: shown on the help pages"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone_id.choices = [("", _l("All zones (the portal's help desk)"))] + [
+            (z.id, f"{z.code} — {data_text(z.name)}") for z in admin_service.items("zone")
+        ]
+
+
+_in_other_languages(ContactForm, "office", 200)
+_in_other_languages(ContactForm, "address", 300)
+_in_other_languages(ContactForm, "hours", 200)
 
 
 class AuditFilterForm(GetForm):

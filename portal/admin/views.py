@@ -1,5 +1,5 @@
 """Administration pages: users, zones, sectors, the eligibility matrix, baselines,
-rejection reasons and the audit log. Admins only."""
+rejection reasons, the help pages' contacts, the audit log and undelivered e-mail. Admins only."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.access import admin_required
@@ -17,6 +18,7 @@ from portal.admin.forms import (
     ROLE_LABELS,
     AuditFilterForm,
     BaselineForm,
+    ContactForm,
     InviteForm,
     ReasonForm,
     RoleForm,
@@ -28,9 +30,10 @@ from portal.admin.forms import (
 )
 from portal.extensions import db
 from portal.forms import EmptyForm, attach_error
-from portal.models import User
+from portal.models import OutgoingEmail, User
 from portal.services import DomainError
 from portal.services import admin as admin_service
+from portal.services import mail as mail_service
 from portal.services.mail import after_commit_delivery
 from portal.urls import page_number
 
@@ -180,6 +183,7 @@ EDITORS = {
     "sector": Editor(SectorForm, lambda s: _("Sector %(name)s saved.", name=s.name)),
     "baseline": Editor(BaselineForm, lambda b: _("Baseline %(label)s saved.", label=b.label)),
     "reason": Editor(ReasonForm, lambda r: _("Rejection reason %(code)s saved.", code=r.code)),
+    "contact": Editor(ContactForm, lambda c: _("Contact %(office)s saved.", office=c.office)),
 }
 
 
@@ -262,6 +266,19 @@ def edit_reason(reason_id: int | None):
     return _edit("reason", reason_id)
 
 
+@bp.get("/contacts")
+@admin_required
+def contacts():
+    return render_template("admin/contacts.html", contacts=admin_service.items("contact"))
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"], defaults={"contact_id": None})
+@bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])
+@admin_required
+def edit_contact(contact_id: int | None):
+    return _edit("contact", contact_id)
+
+
 # --- the eligibility matrix ------------------------------------------------------------------
 
 
@@ -296,6 +313,51 @@ def eligibility():
         abort(400)
     rows = [(z, [(s, form[pair_name(z.id, s.id)]) for s in sectors]) for z in zones]
     return render_template("admin/eligibility.html", form=form, sectors=sectors, rows=rows)
+
+
+# --- e-mail that could not be delivered -------------------------------------------------------
+
+
+@bp.get("/mail")
+@admin_required
+def dead_letters():
+    return render_template(
+        "admin/mail.html",
+        pagination=mail_service.dead_letters(page_number(), PER_PAGE),
+        outbox=mail_service.outbox_state(),
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@admin_required
+def retry_dead_letter(message_id: int):
+    message = db.get_or_404(OutgoingEmail, message_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if mail_service.retry_dead_letter(message, current_user):
+        db.session.commit()
+        after_commit_delivery()
+        flash(_("The e-mail to %(email)s is being sent again.", email=message.recipient), "success")
+    else:
+        flash(_("This e-mail is no longer waiting for an admin."), "info")
+    return redirect(url_for("admin.dead_letters"))
+
+
+@bp.post("/mail/retry-all")
+@admin_required
+def retry_all_dead_letters():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = mail_service.retry_all_dead_letters(current_user)
+    db.session.commit()
+    after_commit_delivery()
+    flash(
+        ngettext(
+            "%(num)d e-mail is being sent again.", "%(num)d e-mails are being sent again.", count
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.dead_letters"))
 
 
 # --- the audit log ---------------------------------------------------------------------------
