@@ -8,7 +8,7 @@ PORT ?= 5000
 export PORT
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format install translations i18n-extract browser-deps migrate demo worker clean
+.PHONY: run test lint format install translations i18n-extract browser-deps migrate demo keys worker load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ migrate: install
 demo: migrate
 	$(FLASK) demo
 
-run: demo
+# Development signing keys for the certificates (instance/signing), made once; nothing when they exist.
+keys: migrate
+	$(FLASK) keys init
+
+run: demo keys
 	@echo "Khorgos Gateway on http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
@@ -70,6 +74,10 @@ browser-deps:
 
 test: install lint browser-deps
 	$(BIN)/pytest
+
+# The load benchmark (benchmarks/load.py): PostgreSQL and Redis on 127.0.0.1, ~4 minutes.
+load: install
+	$(BIN)/python benchmarks/load.py --seconds $${SECONDS_PER_PAGE:-15}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -13,7 +13,16 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+from portal.extensions import (
+    babel,
+    cache,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    talisman,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,8 +82,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
         if "SECRET_KEY" in config:  # given by the caller, not generated into the instance
             app.config["SECRET_KEY_GENERATED"] = config.get("SECRET_KEY_GENERATED", False)
-    from portal import deploy
+    from portal import deploy, logs
 
+    logs.configure(app)  # JSON lines in production, each with its request's id
     deploy.refuse_unsafe_production(app.config)
     if app.config["PROXY_HOPS"]:
         # The client's address and scheme as the trusted proxies saw them. Not X-Forwarded-Host:
@@ -84,6 +94,14 @@ def create_app(config: dict | None = None) -> Flask:
     # Uploads are checked for size by the service; the request limit only stops abuse.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_DOCUMENT_BYTES"] * 2 + 2**20)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database host that does not answer costs a request this long, then the 503 page.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"],
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -93,6 +111,10 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=str(ROOT / "translations"),
     )
     limiter.init_app(app)
+    cache.init_app(app)
+    from portal import metrics
+
+    metrics.configure(app)  # request counts and latencies per endpoint, for /metrics
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")

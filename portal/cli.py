@@ -1,23 +1,29 @@
 """Operator commands: `flask --app app users create`, `seed`, `demo`, `outbox deliver`,
-`check-deploy`."""
+`documents migrate`, `keys init|rotate|publish|list`, `certificates check`, `check-deploy`."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal import deploy
+from portal.config import LOCAL_STORAGE, PRODUCTION, STORAGE_BACKENDS
 from portal.demo import HISTORY_DAYS, complete_open_applications, load_demo, load_history
 from portal.extensions import db
 from portal.models import INVESTOR, ROLES
-from portal.services import DomainError, mfa
+from portal.services import DomainError, mfa, signing, statements, storage
 from portal.services import accounts as accounts_service
-from portal.services.mail import deliver_pending
+from portal.services import certificates as certificates_service
+from portal.services.mail import deliver_pending, outbox_state
 from portal.services.reference import seed_reference
 
 users = AppGroup("users", help="Manage accounts.")
 outbox = AppGroup("outbox", help="Deliver queued e-mail.")
+documents = AppGroup("documents", help="Where uploaded documents are kept.")
 
 
 @users.command("create")
@@ -53,9 +59,194 @@ def reset_two_step(email: str) -> None:
 
 @outbox.command("deliver")
 def deliver() -> None:
-    """Send the e-mail that is due (run from cron where no RQ worker runs)."""
+    """Send the e-mail that is due (run from cron where no RQ worker runs, and as the fallback
+    while Redis is away)."""
     sent, failed = deliver_pending()
     click.echo(f"Sent {sent}, failed {failed} (will retry).")
+    dead = outbox_state().dead
+    if dead:
+        click.echo(
+            f"{dead} undelivered after every attempt: an admin can send them again at /admin/mail."
+        )
+
+
+@documents.command("migrate")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(STORAGE_BACKENDS),
+    default=None,
+    help="Where to copy them (default: DOCUMENT_STORAGE).",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(STORAGE_BACKENDS),
+    default=LOCAL_STORAGE,
+    show_default=True,
+    help="Where they are now.",
+)
+def migrate_documents(target: str | None, source: str) -> None:
+    """Copy every document into another storage (idempotent: run it again after a stop).
+
+    Each copy is checked against the SHA-256 recorded at upload; nothing is deleted."""
+    target = target or storage.configured_kind(current_app.config)
+    if target == source:
+        raise click.UsageError(f"The documents are already in {source}: choose --to or --from.")
+    try:
+        report = storage.copy_documents(
+            storage.make_store(source, current_app.config),
+            storage.make_store(target, current_app.config),
+        )
+    except storage.StorageUnavailable as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Copied {report.copied} document(s) from {source} to {target}; "
+        f"{report.present} already there."
+    )
+    for label, names in (("missing in " + source, report.missing), ("damaged", report.damaged)):
+        for name in names:
+            click.echo(f"  {label}: {name}", err=True)
+    if report.missing or report.damaged:
+        raise click.exceptions.Exit(1)
+
+
+keys = AppGroup("keys", help="The keys that sign certificates of registration.")
+certificates = AppGroup("certificates", help="Check certificates of registration.")
+
+
+def _signing_with() -> str:
+    keys_now = signing.current_keys()
+    return (
+        f"Signing certificate: {keys_now.certificate.subject.rfc4514_string()}\n"
+        f"QR statement key: {keys_now.statement_kid} (Ed25519)\n"
+        "Every public key that has signed is published at /certificates/keys."
+    )
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Make development signing keys in SIGNING_DIR (a root, and a signing key it certifies)
+    unless they exist, and publish their public parts. In production the key comes from
+    CERTIFICATE_P12 (`flask keys publish`)."""
+    config = current_app.config
+    if config.get("CERTIFICATE_P12"):
+        click.echo("Certificates are signed with CERTIFICATE_P12: no development keys are made.")
+        keys_publish.callback()
+        return
+    if config.get("PORTAL_ENV") == PRODUCTION:
+        raise click.ClickException(
+            "In production certificates are signed with CERTIFICATE_P12 (a PKCS#12 file) and "
+            "CERTIFICATE_P12_PASSPHRASE: set them, then run `flask --app app keys publish`."
+        )
+    directory = Path(config["SIGNING_DIR"])
+    made = signing.init_dev_keys(directory)
+    click.echo(
+        f"Development signing keys {'made' if made else 'already'} in {directory} "
+        f"({signing.DEV_ROOT}, {signing.DEV_P12}); they are for development only."
+    )
+    click.echo(_signing_with())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Development: a new signing key from the development root. New certificates are signed
+    with it; the earlier keys stay published, so their certificates keep verifying. (In
+    production, install a new CERTIFICATE_P12 and run `flask keys publish`.)"""
+    config = current_app.config
+    if config.get("CERTIFICATE_P12") or config.get("PORTAL_ENV") == PRODUCTION:
+        raise click.ClickException(
+            "In production, rotate by installing a new PKCS#12 file as CERTIFICATE_P12 "
+            "(and its passphrase), then run `flask --app app keys publish`."
+        )
+    signing.current_keys()  # the old key is published before it goes
+    signing.rotate_dev_keys(Path(config["SIGNING_DIR"]))
+    click.echo("A new signing key signs new certificates; the earlier ones stay published.")
+    click.echo(_signing_with())
+
+
+@keys.command("publish")
+def keys_publish() -> None:
+    """Publish the public keys of the configured signing key (done by itself before the first
+    certificate it signs; run it after installing a new CERTIFICATE_P12)."""
+    try:
+        added = signing.publish(signing.current_keys())
+    except signing.SigningUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Newly published: {', '.join(added) if added else 'nothing (all were)'}.")
+    click.echo(_signing_with())
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every published key: what it is, its id, since when."""
+    document = signing.published_keys().document()
+    for key in document["keys"]:
+        click.echo(f"statement  {key['kid']:16}  {key['published']}  Ed25519")
+    for certificate in document["certificates"]:
+        click.echo(
+            f"{certificate['kind']:10} {certificate['kid']:16}  {certificate['published']}  "
+            f"{certificate['subject']}"
+        )
+
+
+@certificates.command("check")
+@click.argument("pdf", type=click.File("rb"))
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.File("r", encoding="utf-8"),
+    help="The portal's published keys, saved from /certificates/keys (default: this portal's).",
+)
+def check_certificate(pdf, keys_file) -> None:
+    """Check a certificate's PDF offline: its digital signature and its QR code's signed
+    statement, with the portal's published keys alone (the register is not asked)."""
+    if keys_file is None:
+        published = signing.published_keys()
+    else:
+        try:
+            published = signing.PublishedKeys.from_document(json.load(keys_file))
+        except ValueError as exc:
+            raise click.ClickException(f"{keys_file.name}: {exc}") from exc
+    data = pdf.read()
+    signature = signing.check_pdf(data, published)
+    if signature.ok:
+        when = f"{signature.signed_at:%Y-%m-%d %H:%M %Z}" if signature.signed_at else "-"
+        click.echo(
+            f"PDF signature: intact, by {signature.signer}, signed {when}, with a key the portal "
+            "has published."
+        )
+    else:
+        click.echo(f"PDF signature: NOT VALID: {signature.problem}.")
+    link = certificates_service.qr_link(data)
+    check = statements.check_offline(link, published) if link else None
+    if check is None:
+        click.echo("QR statement: none found in the PDF.")
+    elif check.is_valid:
+        statement = check.statement
+        click.echo(f"QR statement: signed by the portal's key {statement.kid}:")
+        for label, value in (
+            ("Registration number", statement.number),
+            ("Company", statement.company_name),
+            ("Zone", statement.zone),
+            ("Sector", statement.sector),
+            ("Date of registration", statement.registered_on.isoformat()),
+            ("Certificate version", statement.version),
+            ("Issued on", statement.issued_on.isoformat()),
+        ):
+            click.echo(f"  {label + ':':22} {value}")
+    else:
+        click.echo(f"QR statement: NOT VALID: {check.reason}")
+    if signature.ok and check is not None and check.is_valid:
+        click.echo(
+            "Verdict: GENUINE: issued by Khorgos Gateway and unchanged since. Whether the company "
+            "is still registered today, the register says online: "
+            f"{certificates_service.verify_url(check.statement.number)}"
+        )
+        return
+    click.echo("Verdict: NOT GENUINE: do not accept this certificate.")
+    raise click.exceptions.Exit(1)
 
 
 @click.command("seed")
@@ -105,6 +296,9 @@ def check_deploy() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(outbox)
+    app.cli.add_command(keys)
+    app.cli.add_command(certificates)
+    app.cli.add_command(documents)
     app.cli.add_command(seed)
     app.cli.add_command(demo)
     app.cli.add_command(check_deploy)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
+# Where uploaded documents are kept (portal/services/storage.py).
+LOCAL_STORAGE, DATABASE_STORAGE, S3_STORAGE = "local", "database", "s3"
+STORAGE_BACKENDS = (LOCAL_STORAGE, DATABASE_STORAGE, S3_STORAGE)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -31,6 +34,15 @@ def _environment() -> str:
     return env
 
 
+def _document_storage() -> str:
+    """DOCUMENT_STORAGE as set; empty when unset (the local directory, not chosen explicitly)."""
+    storage = os.environ.get("DOCUMENT_STORAGE", "").strip().lower()
+    if storage and storage not in STORAGE_BACKENDS:
+        choices = ", ".join(STORAGE_BACKENDS)
+        raise RuntimeError(f"DOCUMENT_STORAGE must be one of {choices}, not {storage!r}.")
+    return storage
+
+
 def _hosts(name: str) -> list[str] | None:
     """A comma-separated list of host names, or None when the variable is unset or empty."""
     hosts = [h.strip() for h in os.environ.get(name, "").split(",") if h.strip()]
@@ -40,6 +52,21 @@ def _hosts(name: str) -> list[str] | None:
 def _roles(name: str, default: str) -> list[str]:
     """A comma-separated list of roles; an empty variable means none."""
     return [r.strip().lower() for r in os.environ.get(name, default).split(",") if r.strip()]
+
+
+def _networks(name: str, default: str) -> list[str]:
+    """A comma-separated list of networks (CIDR); an empty variable means none."""
+    return [n.strip() for n in os.environ.get(name, default).split(",") if n.strip()]
+
+
+def redis_options(timeout: float) -> dict:
+    """Keyword arguments for every Redis client (redis-py), so that a Redis that is down or
+    does not answer costs a request at most `timeout` seconds, never a hang."""
+    return {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "health_check_interval": 30,
+    }
 
 
 def _secret_key(instance_path: str, generate: bool) -> str:
@@ -84,18 +111,37 @@ def from_environment(instance_path: str) -> dict:
     # In development the public address follows the port `make run` serves on.
     dev_base_url = "http://127.0.0.1:" + (os.environ.get("PORT") or "5000")
     redis_url = os.environ.get("REDIS_URL", "")
+    redis_timeout = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
     max_hours = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     return {
         "PORTAL_ENV": env,
         "SECRET_KEY": _secret_key(instance_path, generate=not production),
         "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # Pre-ping: a connection the database dropped (a restart) is replaced, not handed out.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How long to wait for a database that does not answer before the 503 page.
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),
         "REDIS_URL": redis_url,
-        # Rate limits are shared between processes through Redis when it is configured.
+        # Every Redis client (rate limits, mail queue, /readyz) gives up after this long, so
+        # an unreachable Redis slows a request by at most this much.
+        "REDIS_TIMEOUT_SECONDS": redis_timeout,
+        # Rate limits are shared between processes through Redis when it is configured; with
+        # Redis away they are counted in each process's memory (a warning is logged) until it
+        # answers again.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or (redis_url or "memory://"),
+        "RATELIMIT_STORAGE_OPTIONS": redis_options(redis_timeout),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Whole public pages for visitors (portal/page_cache.py): on Redis when it is configured;
+        # without it none, unless CACHE_TYPE names one (SimpleCache: one process only).
+        "CACHE_TYPE": os.environ.get("CACHE_TYPE")
+        or ("portal.page_cache.redis_backend" if redis_url else "NullCache"),
+        "CACHE_NO_NULL_WARNING": True,
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kg:"),
+        "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_SECONDS", "600")),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Mail: SMTP when MAIL_SERVER is set; every message also lands in MAIL_OUTBOX_DIR
         # (instance/outbox in development) as an .eml file.
@@ -114,7 +160,40 @@ def from_environment(instance_path: str) -> dict:
         # "inline": deliver right after the commit; "rq": enqueue on Redis; "cron": leave it
         # to `flask outbox deliver`.
         "MAIL_DELIVERY": os.environ.get("MAIL_DELIVERY", "rq" if redis_url else "inline"),
+        # One SMTP conversation gives up after this long (a hanging server holds nobody up).
+        "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
+        # A failed message is tried again after 2, 4, 8 ... minutes (at most an hour apart);
+        # after MAIL_MAX_ATTEMPTS it is a dead letter, listed for admins at /admin/mail.
+        "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "120")),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "10")),
+        # /readyz answers 503 when mail due this long ago is still waiting: no worker (or cron
+        # job) is delivering it.
+        "MAIL_STALE_SECONDS": int(os.environ.get("MAIL_STALE_SECONDS", "900")),
+        # Logs: "json" (one object a line, for a log collector) in production, text otherwise.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # /metrics (Prometheus) answers these networks, or a request with this bearer token.
+        "METRICS_ALLOWED_NETWORKS": _networks("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        # Documents: "local" (UPLOAD_DIR, one machine; the default), "database" (a table of the
+        # portal's database) or "s3" (a bucket every app server reaches).
+        "DOCUMENT_STORAGE": _document_storage(),
+        # Certificates are signed with the key and certificate in this PKCS#12 file (required in
+        # production); in development `flask keys init` makes one in SIGNING_DIR.
+        "CERTIFICATE_P12": os.environ.get("CERTIFICATE_P12", ""),
+        "CERTIFICATE_P12_PASSPHRASE": os.environ.get("CERTIFICATE_P12_PASSPHRASE", ""),
+        "SIGNING_DIR": os.environ.get("SIGNING_DIR", str(Path(instance_path) / "signing")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(Path(instance_path) / "uploads")),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_PREFIX": os.environ.get("S3_PREFIX", "documents/"),
+        # MinIO, Ceph and other S3-compatible stores: their address; empty for AWS itself.
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
+        # "path" or "virtual"; empty: path-style with S3_ENDPOINT_URL, boto3's choice without.
+        "S3_ADDRESSING_STYLE": os.environ.get("S3_ADDRESSING_STYLE", ""),
+        # Empty: boto3's own chain (AWS_ACCESS_KEY_ID..., an instance or pod role).
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "10")) * 1024 * 1024,
         "CONFIRM_TOKEN_MAX_AGE": int(os.environ.get("CONFIRM_TOKEN_MAX_AGE", str(48 * 3600))),
         "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", "3600")),

@@ -30,10 +30,12 @@ from portal.models import (
     Sector,
     User,
     Zone,
+    ZoneContact,
 )
 from portal.services import accounts as accounts_service
+from portal.services import admin as admin_service
 from portal.services import applications as app_service
-from portal.services import review, zone_time
+from portal.services import daily_counts, review, zone_time
 from portal.services.documents import add_document, store_document
 from portal.services.mail import after_commit_delivery
 from portal.services.numbering import assign_registrations
@@ -66,6 +68,7 @@ def load_demo() -> dict:
     )
     if not has_any:
         _investor_applications(investor, reviewer)  # e-mailed links are on BASE_URL
+    _contacts(users[ADMIN])
     db.session.commit()
     if not has_any:
         after_commit_delivery()  # the decisions' e-mails, to instance/outbox in development
@@ -73,6 +76,92 @@ def load_demo() -> dict:
         "password": DEMO_PASSWORD,
         "users": [(role, email) for role, email, _ in DEMO_USERS],
     }
+
+
+# The help pages' contacts, as the demo administrator would type them (fictitious numbers).
+_WEEKDAYS_ALMATY = {
+    "hours": "Monday to Friday, 9:00–18:00 (Almaty time)",
+    "hours_ru": "Понедельник–пятница, 9:00–18:00 (время Алматы)",
+    "hours_kk": "Дүйсенбі–жұма, 9:00–18:00 (Алматы уақыты)",
+    "hours_zh": "周一至周五 9:00–18:00（阿拉木图时间）",
+}
+DEMO_CONTACTS = [
+    {
+        "zone": None,
+        "office": "Khorgos Gateway help desk",
+        "office_ru": "Служба поддержки Khorgos Gateway",
+        "office_kk": "Khorgos Gateway қолдау қызметі",
+        "office_zh": "Khorgos Gateway 服务台",
+        "address": "",
+        "phone": "+7 727 000 00 00",
+        "email": "help@khorgos-gateway.example",
+        **_WEEKDAYS_ALMATY,
+    },
+    {
+        "zone": "ICBC",
+        "office": 'ICBC "Khorgos": company registration office',
+        "office_ru": "МЦПС «Хоргос»: отдел регистрации компаний",
+        "office_kk": "«Қорғас» ШЫХО: компанияларды тіркеу бөлімі",
+        "office_zh": "“霍尔果斯”国际边境合作中心：企业注册处",
+        "address": 'Administrative building, ICBC "Khorgos", Kazakh part',
+        "address_ru": "Административное здание, МЦПС «Хоргос», казахстанская часть",
+        "address_kk": "Әкімшілік ғимарат, «Қорғас» ШЫХО, қазақстандық бөлігі",
+        "address_zh": "“霍尔果斯”国际边境合作中心哈方区域行政楼",
+        "phone": "+7 728 000 00 01",
+        "email": "icbc@khorgos-gateway.example",
+        **_WEEKDAYS_ALMATY,
+    },
+    *(
+        {
+            "zone": code,
+            "office": 'SEZ "Khorgos - Eastern Gate": investor service',
+            "office_ru": "СЭЗ «Хоргос – Восточные ворота»: служба по работе с инвесторами",
+            "office_kk": "«Қорғас – Шығыс қақпасы» АЭА: инвесторларға қызмет көрсету бөлімі",
+            "office_zh": "“霍尔果斯-东门”经济特区：投资者服务处",
+            "address": "Nurkent, Panfilov district",
+            "address_ru": "Нуркент, Панфиловский район",
+            "address_kk": "Нұркент, Панфилов ауданы",
+            "address_zh": "潘菲洛夫区努尔肯特",
+            "phone": "+7 728 000 00 02",
+            "email": "keg@khorgos-gateway.example",
+            **_WEEKDAYS_ALMATY,
+        }
+        for code in ("KEG-IND", "KEG-LOG")
+    ),
+    {
+        "zone": "LYG",
+        "office": "Lianyungang terminal: investor desk",
+        "office_ru": "Терминал Ляньюньган: стойка для инвесторов",
+        "office_kk": "Ляньюньган терминалы: инвесторларға арналған бөлім",
+        "office_zh": "连云港码头：投资者服务窗口",
+        "address": "Lianyungang, Jiangsu, China",
+        "address_ru": "Ляньюньган, провинция Цзянсу, Китай",
+        "address_kk": "Ляньюньган, Цзянсу провинциясы, Қытай",
+        "address_zh": "中国江苏省连云港市",
+        "phone": "+86 518 0000 0000",
+        "email": "lyg@khorgos-gateway.example",
+        "hours": "Monday to Friday, 8:30–17:30 (Shanghai time)",
+        "hours_ru": "Понедельник–пятница, 8:30–17:30 (время Шанхая)",
+        "hours_kk": "Дүйсенбі–жұма, 8:30–17:30 (Шанхай уақыты)",
+        "hours_zh": "周一至周五 8:30–17:30（北京时间）",
+    },
+]
+
+
+def _contacts(admin: User) -> None:
+    """The zone administration's offices on the help pages, entered as an admin would (audited).
+    Idempotent: nothing is added once any contact exists."""
+    if db.session.scalar(db.select(db.func.count(ZoneContact.id))):
+        return
+    zones = {z.code: z.id for z in db.session.scalars(db.select(Zone))}
+    for position, contact in enumerate(DEMO_CONTACTS):
+        if contact["zone"] is not None and contact["zone"] not in zones:
+            continue  # an admin renamed or never had this zone
+        values = {k: v for k, v in contact.items() if k != "zone"}
+        zone_id = zones[contact["zone"]] if contact["zone"] else None
+        admin_service.create(
+            "contact", admin, zone_id=zone_id, position=position, active=True, **values
+        )
 
 
 def _spread(application: Application, days_ago: dict[str, float]) -> None:
@@ -95,8 +184,10 @@ def _spread(application: Application, days_ago: dict[str, float]) -> None:
             application.id, event.action, event.created_at
         )
     submitted = max(e.created_at for e in application.events if e.action == "submit")
+    counted = daily_counts.state_of(application)
     application.submitted_at = submitted
     application.submitted_on = zone_time.local_date(submitted, application.zone)
+    daily_counts.restate(counted, application)
     application.assigned_at = max(e.created_at for e in application.events if e.action == "take")
     application.updated_at = application.events[-1].created_at
 

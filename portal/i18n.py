@@ -36,23 +36,30 @@ def sector_choices(sectors) -> list[tuple[int, str]]:
 
 
 def _typed_translations() -> dict[str, dict[str, str]]:
-    """English text -> {language: text}, from the names admins typed; read once per request."""
+    """English text -> {language: text}, from the names admins typed."""
     if not has_app_context():
         return {}
     cached = g.get("typed_translations")
     if cached is None:
-        from portal.extensions import db
-        from portal.models import RejectionReason, Sector, Zone
+        from portal.page_cache import shared
 
-        cached = {}
-        for model in (Zone, Sector, RejectionReason):
-            rows = db.session.scalars(db.select(model).where(model.translations.is_not(None)))
-            for obj in rows:
-                for lang, texts in obj.translations.items():
-                    for field, value in texts.items():
-                        cached.setdefault(getattr(obj, field), {})[lang] = value
-        g.typed_translations = cached
+        # Kept by the process while no zone, sector, reason or contact changes (page_cache).
+        cached = g.typed_translations = shared("typed_translations", _read_typed_translations)
     return cached
+
+
+def _read_typed_translations() -> dict[str, dict[str, str]]:
+    from portal.extensions import db
+    from portal.models import RejectionReason, Sector, Zone, ZoneContact
+
+    found: dict[str, dict[str, str]] = {}
+    for model in (Zone, Sector, RejectionReason, ZoneContact):
+        rows = db.session.scalars(db.select(model).where(model.translations.is_not(None)))
+        for obj in rows:
+            for lang, texts in obj.translations.items():
+                for field, value in texts.items():
+                    found.setdefault(getattr(obj, field), {})[lang] = value
+    return found
 
 
 def _locale() -> Locale:

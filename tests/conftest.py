@@ -30,12 +30,17 @@ def _test_config(tmp_path, database_uri: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # No page cache unless a test asks for one (tests/test_page_cache.py), whatever REDIS_URL.
+        "CACHE_TYPE": "NullCache",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 64,
         "MAIL_SERVER": "",
         "MAIL_DELIVERY": "inline",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Certificates are signed with development keys, made here when first needed.
+        "SIGNING_DIR": str(tmp_path / "signing"),
+        "CERTIFICATE_P12": "",
         "SERVER_NAME": None,
         "BASE_URL": "http://localhost",  # the test client's host, so e-mailed links open
     }
@@ -78,9 +83,14 @@ class IsolatedClient(FlaskClient):
     requests would share the test's `g` and database session, hiding per-request behaviour
     (the logged-in user, the locale). After each request the test's session is expired, so
     the test reads what the request wrote.
+
+    Like a real server, it closes each answer once it is read, which runs what waits for the
+    answer to leave (a request's own e-mail, `services/mail.py`); pass `buffered=False` to look
+    at the moment before, then call `response.close()`.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         if has_app_context():

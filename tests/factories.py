@@ -12,6 +12,7 @@ from portal import lifecycle
 from portal.extensions import db
 from portal.models import INVESTOR, Application, Founder, Sector, User, Zone
 from portal.models.base import utcnow
+from portal.services import daily_counts
 from portal.services.documents import add_document
 from portal.services.passwords import hash_password
 
@@ -81,6 +82,14 @@ class ApplicationFactory(BaseFactory):
     investment_currency = "USD"
     planned_jobs = 40
 
+    @factory.post_generation
+    def counted(application, create, extracted, **kwargs):
+        """One made as submitted counts on the dashboard, as a submission through the lifecycle
+        would (services/daily_counts.py)."""
+        if create:
+            daily_counts.restate(None, application)
+        return create
+
 
 def complete_application(owner: User | None = None, **kwargs) -> Application:
     """A draft that passes every check: founders adding up to 100 and the required documents."""
@@ -131,23 +140,25 @@ def registered_application(
             for i, (k, n, c, s) in enumerate(founders)
         ]
     registered_on = registered_on or date(2026, 3, 14)
+    counted = daily_counts.state_of(application)
     if number is None:
         last = db.session.scalar(db.select(db.func.count(Registration.id))) or 0
         number = f"{zone_code}-{registered_on.year}-{last + 1:06d}"
     application.status = lifecycle.APPROVED
     application.submitted_at = application.decided_at = utcnow()
-    db.session.add(
-        Registration(
-            application=application,
-            zone=application.zone,
-            sector=application.sector,
-            year=registered_on.year,
-            seq=int(number.rsplit("-", 1)[1]),
-            number=number,
-            company_name=application.company_name,
-            registered_on=registered_on,
-        )
+    registration = Registration(
+        application=application,
+        zone=application.zone,
+        sector=application.sector,
+        year=registered_on.year,
+        seq=int(number.rsplit("-", 1)[1]),
+        number=number,
+        company_name=application.company_name,
+        registered_on=registered_on,
     )
+    db.session.add(registration)
+    daily_counts.restate(counted, application)
+    daily_counts.registered([registration])
     db.session.commit()
     return application
 
@@ -203,6 +214,11 @@ def registered(day_counts: dict, zone_code: str = "KEG-IND", sector_code: str = 
             }
         )
     db.session.execute(insert(Registration), rows)
+    counts = daily_counts.pending()  # as the lifecycle and the numbering would count them
+    for day in days:
+        for kind in (daily_counts.SUBMITTED, daily_counts.FUNNEL + lifecycle.APPROVED):
+            daily_counts.add(counts, kind, day, the_zone.id, the_sector.id)
+        daily_counts.add(counts, daily_counts.REGISTERED, day, the_zone.id, the_sector.id)
     db.session.commit()
 
 
@@ -212,6 +228,7 @@ def event(application: Application, action: str, actor: User, at, reason=None):
     from portal.services.applications import elapsed_seconds
 
     target = lifecycle.target_of(action)
+    counted = daily_counts.state_of(application)
     db.session.add(
         ApplicationEvent(
             application=application,
@@ -224,4 +241,7 @@ def event(application: Application, action: str, actor: User, at, reason=None):
         )
     )
     application.status = target
+    daily_counts.restate(counted, application)  # as transition() counts the move
+    if action == "reject":
+        daily_counts.rejected(application, at, reason.id if reason else None)
     db.session.commit()

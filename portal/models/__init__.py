@@ -11,9 +11,12 @@ from portal.models.accounts import (
     UserSession,
 )
 from portal.models.applications import Application, ApplicationEvent, Document, Founder
+from portal.models.contacts import ZoneContact
 from portal.models.messages import AuditEntry, OutgoingEmail
 from portal.models.reference import Baseline, RejectionReason, Sector, Zone, zone_sectors
 from portal.models.registry import Registration, RegistrationCounter
+from portal.models.signing import PublishedKey
+from portal.models.summary import DailyCount
 
 __all__ = [
     "ADMIN",
@@ -25,9 +28,11 @@ __all__ = [
     "ApplicationEvent",
     "AuditEntry",
     "Baseline",
+    "DailyCount",
     "Document",
     "Founder",
     "OutgoingEmail",
+    "PublishedKey",
     "RecoveryCode",
     "Registration",
     "RegistrationCounter",
@@ -36,5 +41,6 @@ __all__ = [
     "User",
     "UserSession",
     "Zone",
+    "ZoneContact",
     "zone_sectors",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import lifecycle
@@ -149,6 +149,20 @@ class Document(db.Model):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class DocumentBlob(db.Model):
+    """A document's bytes, when DOCUMENT_STORAGE=database: every app server reads the same row.
+
+    Keyed by the document's stored name, as a file or an object would be; written and deleted
+    in the same transaction as its document.
+    """
+
+    __tablename__ = "document_blobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ApplicationEvent(db.Model):

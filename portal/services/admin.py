@@ -29,6 +29,7 @@ from portal.models import (
     Sector,
     User,
     Zone,
+    ZoneContact,
     zone_sectors,
 )
 from portal.services import DomainError, accounts
@@ -43,9 +44,26 @@ ZONE_FIELDS = ("code", "name", "description", "timezone", "active", *Zone.transl
 SECTOR_FIELDS = ("code", "name", "active", *Sector.translated_fields())
 BASELINE_FIELDS = ("label", "year", "registrations", "days", "kind")
 REASON_FIELDS = ("code", "label", "active", *RejectionReason.translated_fields())
+CONTACT_FIELDS = (
+    "zone_id",
+    "office",
+    "address",
+    "phone",
+    "email",
+    "hours",
+    "position",
+    "active",
+    *ZoneContact.translated_fields(),
+)
+# The same shapes as an application's contact e-mail and phone.
+CONTACT_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+CONTACT_PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{5,24}")
 
 TRANSLATIONS = frozenset(
-    Zone.translated_fields() + Sector.translated_fields() + RejectionReason.translated_fields()
+    Zone.translated_fields()
+    + Sector.translated_fields()
+    + RejectionReason.translated_fields()
+    + ZoneContact.translated_fields()
 )
 
 
@@ -281,6 +299,27 @@ def _check_baseline(values: dict, baseline: Baseline | None) -> None:
     _unique(Baseline, "label", values["label"], baseline)
 
 
+def _check_contact(values: dict, contact: ZoneContact | None) -> None:
+    """An office investors can reach: a name, and a phone or an e-mail that work."""
+    _require(values, "office")
+    if values["zone_id"] is not None and db.session.get(Zone, values["zone_id"]) is None:
+        raise DomainError(_("Unknown zone or sector."), field="zone_id")
+    values["email"] = (values["email"] or "").lower()
+    values["phone"] = values["phone"] or ""
+    if not values["phone"] and not values["email"]:
+        raise DomainError(_("Give a phone number or an e-mail address."), field="phone")
+    if values["email"] and not CONTACT_EMAIL.fullmatch(values["email"]):
+        raise DomainError(_("Enter a valid e-mail address."), field="email")
+    if values["phone"] and not CONTACT_PHONE.fullmatch(values["phone"]):
+        raise DomainError(
+            _("Enter the number with its country code, e.g. +7 727 000 00 00."), field="phone"
+        )
+    for name in ("address", "hours"):
+        values[name] = values[name] or ""
+    if values["position"] is None:
+        values["position"] = 0
+
+
 @dataclass(frozen=True)
 class ReferenceKind:
     """How admins edit one kind of reference data. Every kind is created and updated the same
@@ -305,6 +344,14 @@ REFERENCE = {
     ),
     "reason": ReferenceKind(
         RejectionReason, REASON_FIELDS, "code", _check_reason, (RejectionReason.label,)
+    ),
+    "contact": ReferenceKind(
+        ZoneContact,
+        CONTACT_FIELDS,
+        "office",
+        _check_contact,
+        (ZoneContact.zone_id.is_not(None), ZoneContact.zone_id, ZoneContact.position),
+        (joinedload(ZoneContact.zone),),
     ),
 }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, object_session
@@ -24,8 +25,10 @@ from portal.models import (
     Zone,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError
-from portal.services.zone_time import local_date
+from portal.services import DomainError, daily_counts
+from portal.services.mail import queue_email
+from portal.services.zone_time import format_moment, local_date
+from portal.urls import external_url
 
 STEPS = ("company", "investment", "founders", "documents", "review")
 STEP_LABELS = {
@@ -114,6 +117,7 @@ def ensure_editable(application: Application) -> None:
 def update_fields(application: Application, step: str, values: dict) -> None:
     """Store the given fields of a step on the draft (only the step's own fields)."""
     ensure_editable(application)
+    counted = daily_counts.state_of(application)  # a resubmission may change zone or sector
     allowed = STEP_FIELDS[step]
     columns = Application.__table__.c
     for name, value in values.items():
@@ -124,6 +128,7 @@ def update_fields(application: Application, step: str, values: dict) -> None:
         elif value is None and columns[name].type.python_type is str:
             value = ""  # text columns hold "" for "not given yet"
         setattr(application, name, value)
+    daily_counts.restate(counted, application)
     remember_step(application, step)
 
 
@@ -322,6 +327,7 @@ def transition(
     application = lock(application)
     move = lifecycle.check_move(application, action, actor)
     now = at or utcnow()
+    counted = daily_counts.state_of(application)
     # Not written yet (see lock): its earlier events are all in memory.
     events = (
         [(e.action, e.created_at) for e in application.events] if application.id is None else None
@@ -346,6 +352,10 @@ def transition(
         application.submitted_on = application.submitted_on or local_date(now, application.zone)
     elif move.target in lifecycle.DECIDED:
         application.decided_at = now
+    # The dashboard's daily counts, in this transaction (services/daily_counts.py).
+    daily_counts.restate(counted, application)
+    if action == "reject":
+        daily_counts.rejected(application, now, reason.id if reason else None)
     return event
 
 
@@ -358,7 +368,27 @@ def submit(application: Application, actor: User, comment: str = "") -> Applicat
     if problems:
         raise DomainError(_("The application is not complete yet."))
     action = "resubmit" if application.status == lifecycle.INFO_REQUESTED else "submit"
-    return transition(application, action, actor, comment)
+    event = transition(application, action, actor, comment)
+    _queue_receipt(event.application, resubmitted=action == "resubmit")
+    return event
+
+
+def _queue_receipt(application: Application, resubmitted: bool) -> None:
+    """The investor's receipt, in their language, in the submission's transaction: what they
+    sent, when (in the zone's time), and what happens next."""
+    owner = application.owner
+    with force_locale(owner.locale or "en"):
+        queue_email(
+            owner.email,
+            _("We received your application for %(company)s", company=application.display_name),
+            "submission_receipt",
+            user=owner,
+            application=application,
+            resubmitted=resubmitted,
+            # As every page shows a moment: the zone's clock, the zone named.
+            submitted_at=format_moment(application.submitted_at, application.zone),
+            link=external_url("apply.detail", application_id=application.id),
+        )
 
 
 def withdraw(application: Application, actor: User, comment: str = "") -> ApplicationEvent:

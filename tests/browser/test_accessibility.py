@@ -50,7 +50,17 @@ def test_pages_of_every_role_pass_axe(live_server, page, axe):
     db.session.commit()
     registered = registered_application(owner=investor, number="KEG-IND-2026-000042")
 
-    visitor_pages = ["/", "/signup", "/registry", "/verify/KEG-IND-2026-000042", "/verify/NO-1"]
+    visitor_pages = [
+        "/",
+        "/signup",
+        "/registry",
+        "/registry/KEG-IND-2026-000042",
+        "/verify/KEG-IND-2026-000042",
+        "/verify/NO-1",
+        "/help",
+        "/help/investors",
+        "/help/administrators",
+    ]
     for path in visitor_pages:
         page.goto(live_server + path)
         assert_accessible(axe, page, path)
@@ -81,6 +91,8 @@ def test_pages_of_every_role_pass_axe(live_server, page, axe):
         "/admin/eligibility",
         "/admin/baselines",
         "/admin/audit",
+        "/admin/contacts",
+        "/admin/contacts/new",
     ]
     for path in admin_pages:
         page.goto(live_server + path)
