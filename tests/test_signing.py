@@ -21,7 +21,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from reportlab.pdfgen import canvas
 from sqlalchemy import event
@@ -57,7 +57,13 @@ def pyhanko_status(pdf: bytes, keys: signing.PublishedKeys):
     """pyHanko's own validator, trusting the published certificates and nothing else."""
     (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     context = ValidationContext(trust_roots=keys.trust_roots(), allow_fetching=False)
-    return validate_pdf_signature(signature, context)
+    return validate(signature, context)
+
+
+def validate(signature, context):
+    """pyHanko's validator, run as the portal runs it: its synchronous wrapper calls
+    asyncio.run, which fails where an event loop already runs (the browser tests' Playwright)."""
+    return signing._run(async_validate_pdf_signature(signature, context))
 
 
 def statement_of(pdf: bytes) -> str:
@@ -119,7 +125,7 @@ def test_a_bank_trusting_the_published_pem_in_pyhanko_finds_the_pdf_certified_by
     (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     context = ValidationContext(trust_roots=trusted, allow_fetching=False)
 
-    status = validate_pdf_signature(signature, context)
+    status = validate(signature, context)
 
     assert (
         len(trusted) == 2
