@@ -155,10 +155,10 @@ def public_page(view=None, *, params: tuple[str, ...] = (), free_text: tuple[str
 # The pages this process served last, by key: (version, body). Served only while their version
 # is the shared one, which is read on every request (a few bytes), so they are never stale.
 LOCAL_PAGES = 256
-_local: OrderedDict[str, tuple[str, str]] = OrderedDict()
+_local: OrderedDict[str, tuple] = OrderedDict()
 
 
-def _keep_locally(key: str, stored: tuple[str, str]) -> None:
+def _keep_locally(key: str, stored: tuple) -> None:
     _local[key] = stored
     _local.move_to_end(key)
     while len(_local) > LOCAL_PAGES:
@@ -232,17 +232,17 @@ def figures(scope: str, render) -> Markup:
         version = cache.get(FIGURES_VERSION_KEY) or "-"
         # This process's copy first: the figures of a year are a few hundred kilobytes.
         stored = _local.get(key)
-        if stored is None or stored[0] != version or stored[2] < time.monotonic():
+        if stored is None or stored[0] != version or stored[2] < time.time():
             stored = cache.get(key)
             if stored is not None and stored[0] == version:
                 _keep_locally(key, stored)
     except Exception as error:  # noqa: BLE001
         _failed("reading", error)
         return _rendered(render())
-    if stored is not None and stored[0] == version and stored[2] >= time.monotonic():
+    if stored is not None and stored[0] == version and stored[2] >= time.time():
         return _rendered(stored[1])
     html = render()
-    stored = (version, html, time.monotonic() + FIGURES_SECONDS)
+    stored = (version, html, time.time() + FIGURES_SECONDS)  # a wall-clock deadline: shared
     try:
         cache.set(key, stored, timeout=FIGURES_SECONDS)
     except Exception as error:  # noqa: BLE001
