@@ -23,11 +23,13 @@ def data_text(text: str | None) -> str:
     if not text:
         return ""
     lang = str(get_locale() or "en")
-    if lang != "en":
-        typed = _typed_translations().get(text, {}).get(lang)
-        if typed:
-            return typed
-    return gettext(text)
+    # A table names the same few sectors on every row: each is looked up once per request.
+    seen = g.setdefault("data_texts", {}) if has_app_context() else {}
+    key = (lang, text)
+    if key not in seen:
+        typed = _typed_translations().get(text, {}).get(lang) if lang != "en" else None
+        seen[key] = typed or gettext(text)
+    return seen[key]
 
 
 def sector_choices(sectors) -> list[tuple[int, str]]:

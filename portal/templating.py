@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC
+from functools import lru_cache
 
 from babel.numbers import format_currency
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
 from flask_babel import format_decimal
 from flask_babel import get_locale as babel_locale
@@ -17,6 +19,21 @@ from portal.services.zone_time import format_day, format_moment
 # Babel's format names, which templates once passed: every day and every moment now reads the
 # same way on every page, so they are accepted and ignored.
 _FORMAT_NAMES = {"short", "medium", "long", "full"}
+
+
+@lru_cache(maxsize=4096)
+def _whole_number(value: int, locale) -> str:
+    return babel_format_decimal(value, locale=locale)
+
+
+def number(value) -> str:
+    """`{{ n|number }}` in the page's language. Whole numbers (counts, days: a table has many,
+    most alike) are formatted once per language and kept."""
+    if value is None:
+        return ""
+    if type(value) is int:
+        return _whole_number(value, babel_locale())
+    return format_decimal(value)
 
 
 def money(amount, currency: str) -> str:
@@ -53,7 +70,7 @@ def register(app: Flask) -> None:
     env.filters["utc_datetime"] = utc_datetime
     env.filters["iso_datetime"] = lambda v: v.isoformat(timespec="seconds") if v else ""
     env.filters["date"] = day
-    env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+    env.filters["number"] = number
     env.filters["country"] = i18n.country_name
     env.filters["t"] = i18n.data_text
     env.filters["status_label"] = lambda s: lifecycle.STATE_LABELS.get(s, s)

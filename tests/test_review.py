@@ -10,7 +10,14 @@ from flask import current_app
 
 from portal import lifecycle
 from portal.extensions import db
-from portal.models import Application, ApplicationEvent, OutgoingEmail, Registration
+from portal.models import (
+    Application,
+    ApplicationEvent,
+    OutgoingEmail,
+    Registration,
+    Sector,
+    Zone,
+)
 from portal.models import RejectionReason as Reason
 from portal.services import DomainError, review
 from portal.services import applications as app_service
@@ -667,6 +674,46 @@ def test_the_queue_runs_the_same_number_of_queries_for_3_or_30_rows(app, reviewe
     page = reviewer_client.get("/review/?status=all").get_data(as_text=True)
     assert page.count("<tr>") == 31  # the header and thirty rows
     assert count_queries(reviewer_client, "/review/?status=all") == few
+
+
+def spread_over_zones_and_sectors(count: int, reviewers) -> None:
+    """`count` applications in every zone and sector, each with its own investor, some taken."""
+    zones = list(db.session.scalars(db.select(Zone).order_by(Zone.code)))
+    sectors = list(db.session.scalars(db.select(Sector).order_by(Sector.code)))
+    with time_machine.travel(NOON):
+        for n in range(count):
+            application = submitted(days_ago=n)
+            application.zone = zones[n % len(zones)]
+            application.sector = sectors[n % len(sectors)]
+            if n % 2:
+                application.assignee = reviewers[n % len(reviewers)]
+            db.session.commit()
+
+
+def test_a_full_queue_page_runs_as_many_queries_as_a_short_one(reviewer_client, reviewer):
+    """Five or twenty-five rows (the page size), each naming its zone, sector, investor and
+    reviewer in the page's language: the same statements."""
+    reviewers = [reviewer, *(UserFactory(role="reviewer") for _ in range(3))]
+    reviewer_client.post("/language", data={"code": "ru"})
+    spread_over_zones_and_sectors(5, reviewers)
+    few = count_queries(reviewer_client, "/review/?status=all")
+    spread_over_zones_and_sectors(20, reviewers)
+    page = reviewer_client.get("/review/?status=all").get_data(as_text=True)
+    assert page.count("<tr>") == 26  # the header and a full page of 25
+    assert count_queries(reviewer_client, "/review/?status=all") == few
+
+
+def test_the_queue_shows_days_and_counts_in_each_language_in_turn(reviewer_client, reviewer):
+    """Formatted days and numbers are kept per language: switching back and forth shows each."""
+    with time_machine.travel(NOON):
+        submitted(days_ago=0)
+    for _ in range(2):
+        reviewer_client.post("/language", data={"code": "en"})
+        english = reviewer_client.get("/review/").get_data(as_text=True)
+        reviewer_client.post("/language", data={"code": "zh"})
+        chinese = reviewer_client.get("/review/").get_data(as_text=True)
+        assert "May 14, 2026" in english and "2026年5月14日" not in english
+        assert "2026年5月14日" in chinese and "May 14, 2026" not in chinese
 
 
 def test_a_failed_send_never_loses_the_decision(app, monkeypatch, reviewer_client, reviewer):

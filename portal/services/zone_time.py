@@ -8,6 +8,7 @@ of the zone it concerns, with that zone named.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -62,7 +63,13 @@ def format_day(value: date | datetime | None, zone=None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(_timezone(zone)).date()
-    return format_date(value, "medium", locale=_locale())
+    return _medium_date(value, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(value: date, locale: Locale) -> str:
+    # A table shows many rows of few days: each day is formatted once per language.
+    return format_date(value, "medium", locale=locale)
 
 
 def format_moment(value: datetime | None, zone=None, name_zone: bool = True) -> str:
