@@ -83,7 +83,7 @@ def _throttled(action: str, per_account: bool):
     def on_breach(limit: RequestLimit) -> None:
         accounts_service.note_throttled(action, _typed_email(), str(limit.limit), per_account)
         db.session.commit()
-        _deliver_after_response()
+        after_commit_delivery()
 
     return on_breach
 
@@ -100,13 +100,6 @@ def _throttle(kind: str, action: str, per_client: str, per_account: str):
         on_breach=_throttled(action, per_account=True),
     )
     return lambda view: by_client(by_account(view))
-
-
-def _deliver_after_response() -> None:
-    """Send the mail just queued once the answer has left: how long the mail server takes
-    must not tell a stranger whether the address has an account. (`after_commit_delivery`
-    always waits for the answer to leave; this name keeps the reason in sight.)"""
-    after_commit_delivery()
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -331,7 +324,9 @@ def forgot():
     if form.validate_on_submit():
         accounts_service.request_password_reset(form.email.data)
         db.session.commit()
-        _deliver_after_response()
+        # Mail leaves after the answer: how long the mail server takes must not tell a
+        # stranger whether the address has an account.
+        after_commit_delivery()
         # The same answer either way, so the form does not reveal who has an account.
         flash(
             _(
