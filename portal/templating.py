@@ -16,10 +16,6 @@ from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
 from portal.services.zone_time import format_day, format_moment
 
-# Babel's format names, which templates once passed: every day and every moment now reads the
-# same way on every page, so they are accepted and ignored.
-_FORMAT_NAMES = {"short", "medium", "long", "full"}
-
 
 @lru_cache(maxsize=4096)
 def _whole_number(value: int, locale) -> str:
@@ -42,20 +38,16 @@ def money(amount, currency: str) -> str:
     return format_currency(amount, currency or "USD", locale=babel_locale())
 
 
-def _zone(zone):
-    return None if isinstance(zone, str) and zone in _FORMAT_NAMES else zone
-
-
 def day(value, zone=None) -> str:
     """`{{ x|date }}`, `{{ moment|date(application.zone) }}`: a day, the day a moment falls on
     in the zone (the Khorgos zones' when none is given)."""
-    return format_day(value, _zone(zone))
+    return format_day(value, zone)
 
 
 def moment(value, zone=None) -> str:
     """`{{ x|datetime(application.zone) }}`: a moment on the zone's clock, the zone named. Where
     no zone concerns the moment (a person's account), the Khorgos zones' clock (Almaty)."""
-    return format_moment(value, _zone(zone))
+    return format_moment(value, zone)
 
 
 def utc_datetime(value) -> str:
