@@ -39,27 +39,10 @@ def pytest_collection_modifyitems(config, items):
                 )
 
 
-def _read_whole(app):
-    """Each answer read whole and its iterator closed before the server writes it. Werkzeug's
-    development server skips closing a file response (a stylesheet, a script) when the browser
-    drops the connection while it drains the request, and the open file then fails a later
-    test with a ResourceWarning."""
-
-    def served(environ, start_response):
-        answer = app(environ, start_response)
-        try:
-            return [b"".join(answer)]
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-
-    return served
-
-
 @pytest.fixture
 def live_server(app):
     """The test's app, served by a real HTTP server in a thread."""
-    server = make_server("127.0.0.1", 0, _read_whole(app), threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
