@@ -39,10 +39,31 @@ def pytest_collection_modifyitems(config, items):
                 )
 
 
+def _files_read_at_once(app):
+    """Files (stylesheets, scripts) read whole and closed as soon as the app answers with them.
+
+    Werkzeug's development server skips closing an answer when the browser drops the connection
+    while the server drains the request; a file left open then fails a later test with a
+    ResourceWarning. Flask hands files to the server's `wsgi.file_wrapper`, so this one reads
+    the file at once and leaves nothing to close. Other answers are untouched."""
+
+    def read_at_once(file, block_size=8192):
+        try:
+            return [file.read()]
+        finally:
+            file.close()
+
+    def served(environ, start_response):
+        environ["wsgi.file_wrapper"] = read_at_once
+        return app(environ, start_response)
+
+    return served
+
+
 @pytest.fixture
 def live_server(app):
     """The test's app, served by a real HTTP server in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _files_read_at_once(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
