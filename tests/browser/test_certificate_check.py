@@ -81,19 +81,15 @@ def test_officer_checks_a_photo_of_the_qr_code_with_the_network_gone(
 
 
 def test_without_javascript_the_portal_checks_the_text_with_the_published_keys(
-    app, live_server, browser, tmp_path
+    app, live_server, new_context, tmp_path
 ):
     _photo, link = _photo_of_certificate(app, tmp_path)
-    context = browser.new_context(java_script_enabled=False, locale="en-US")
-    page = context.new_page()
-    try:
-        page.goto(live_server + "/certificates/check")
-        expect(page.get_by_label("A photo of the QR code")).to_be_hidden()  # needs JavaScript
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(live_server + "/certificates/check")
+    expect(page.get_by_label("A photo of the QR code")).to_be_hidden()  # needs JavaScript
 
-        page.get_by_label("The text of the certificate's QR code").fill(link)
-        page.get_by_role("button", name="Check").click()
+    page.get_by_label("The text of the certificate's QR code").fill(link)
+    page.get_by_role("button", name="Check").click()
 
-        expect(page.get_by_role("heading", name="The portal issued this statement")).to_be_visible()
-        expect(page.locator(".verify-result")).to_contain_text(COMPANY)
-    finally:
-        context.close()
+    expect(page.get_by_role("heading", name="The portal issued this statement")).to_be_visible()
+    expect(page.locator(".verify-result")).to_contain_text(COMPANY)

@@ -106,18 +106,14 @@ def test_reviewer_reaches_the_dashboard_and_investor_does_not(live_server, page,
     screenshot("dashboard-03-reviewer-empty")
 
 
-def test_without_javascript_the_tables_are_the_page(live_server, browser, admin):
-    context = browser.new_context(
+def test_without_javascript_the_tables_are_the_page(live_server, new_context, admin):
+    page = new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, admin)
-        page.goto(live_server + "/dashboard/")
-        expect(page.get_by_role("table", name="Registrations per day")).to_be_visible()
-        expect(page.locator("figure.chart").first).to_be_hidden()
-    finally:
-        context.close()
+    ).new_page()
+    sign_in(page, live_server, admin)
+    page.goto(live_server + "/dashboard/")
+    expect(page.get_by_role("table", name="Registrations per day")).to_be_visible()
+    expect(page.locator("figure.chart").first).to_be_hidden()
 
 
 # Each bar chart's categories, as its axis names them, beside the table's row headings.
@@ -133,26 +129,22 @@ CATEGORIES = """(table) => {
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_every_category_of_a_chart_is_named(live_server, browser, admin, width):
+def test_every_category_of_a_chart_is_named(live_server, new_context, admin, width):
     email = admin.email
     load_history(days=60)  # six reviewers, open applications of every age
     db.session.remove()
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, email)
-        page.goto(live_server + "/dashboard/")
-        expect(page.locator('figure[data-table="table-backlog"]')).to_have_attribute(
-            "data-rendered", "true"
-        )
-        for table in ("table-review-times", "table-backlog", "table-funnel", "table-rejections"):
-            shown = page.evaluate(CATEGORIES, table)
-            assert shown["ticks"] == shown["rows"], table
-        # A week only partly inside the window says so under its bar and in the table (30 days
-        # are not whole weeks: the first or the last week, or both, are cut).
-        zones = page.evaluate(CATEGORIES, "table-zones")
-        marked = [i for i, tick in enumerate(zones["ticks"]) if tick.endswith("(partial week)")]
-        assert marked and set(marked) <= {0, len(zones["ticks"]) - 1}, zones["ticks"]
-        assert marked == [i for i, row in enumerate(zones["rows"]) if "partial week" in row]
-    finally:
-        context.close()
+    page = new_context(viewport={"width": width, "height": 900}).new_page()
+    sign_in(page, live_server, email)
+    page.goto(live_server + "/dashboard/")
+    expect(page.locator('figure[data-table="table-backlog"]')).to_have_attribute(
+        "data-rendered", "true"
+    )
+    for table in ("table-review-times", "table-backlog", "table-funnel", "table-rejections"):
+        shown = page.evaluate(CATEGORIES, table)
+        assert shown["ticks"] == shown["rows"], table
+    # A week only partly inside the window says so under its bar and in the table (30 days
+    # are not whole weeks: the first or the last week, or both, are cut).
+    zones = page.evaluate(CATEGORIES, "table-zones")
+    marked = [i for i, tick in enumerate(zones["ticks"]) if tick.endswith("(partial week)")]
+    assert marked and set(marked) <= {0, len(zones["ticks"]) - 1}, zones["ticks"]
+    assert marked == [i for i, row in enumerate(zones["rows"]) if "partial week" in row]

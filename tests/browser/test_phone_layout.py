@@ -27,39 +27,35 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("language", ["kk", "zh"])
-def test_pages_fit_a_phone_screen(live_server, browser, language):
+def test_pages_fit_a_phone_screen(live_server, new_context, language):
     investor = UserFactory(role="investor")
     admin = UserFactory(role="admin")
     draft = complete_application(owner=investor)
     registered_application(owner=investor)
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    try:
-        page.goto(live_server + "/")
-        page.locator(f"button[value={language}]").click()
-        pages = {
-            investor: [
-                "/",
-                "/applications/",
-                f"/applications/{draft.id}/step/company",
-                f"/applications/{draft.id}/step/founders",
-                f"/applications/{draft.id}/step/review",
-                "/registry",
-            ],
-            admin: [
-                "/review/?status=all",
-                f"/review/applications/{draft.id}",
-                "/dashboard/",
-                "/admin/users",
-                "/admin/eligibility",
-                "/admin/audit",
-            ],
-        }
-        for user, paths in pages.items():
-            sign_in(page, live_server, user)
-            for path in paths:
-                page.goto(live_server + path)
-                assert overflow(page) <= 0, f"{path} scrolls sideways in {language}"
-            page.locator("form[action$='/logout'] button").click()
-    finally:
-        context.close()
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(live_server + "/")
+    page.locator(f"button[value={language}]").click()
+    pages = {
+        investor: [
+            "/",
+            "/applications/",
+            f"/applications/{draft.id}/step/company",
+            f"/applications/{draft.id}/step/founders",
+            f"/applications/{draft.id}/step/review",
+            "/registry",
+        ],
+        admin: [
+            "/review/?status=all",
+            f"/review/applications/{draft.id}",
+            "/dashboard/",
+            "/admin/users",
+            "/admin/eligibility",
+            "/admin/audit",
+        ],
+    }
+    for user, paths in pages.items():
+        sign_in(page, live_server, user)
+        for path in paths:
+            page.goto(live_server + path)
+            assert overflow(page) <= 0, f"{path} scrolls sideways in {language}"
+        page.locator("form[action$='/logout'] button").click()

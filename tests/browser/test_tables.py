@@ -73,33 +73,29 @@ def busy_portal(app, admin):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_tables_show_every_row_and_reach_every_column(live_server, browser, busy_portal, width):
+def test_tables_show_every_row_and_reach_every_column(live_server, new_context, busy_portal, width):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport=WIDTHS[width], locale="en-US")
-    page = context.new_page()
+    page = new_context(viewport=WIDTHS[width]).new_page()
     page.set_default_timeout(10_000)
     problems = []
-    try:
-        sign_in(page, live_server, busy_portal)
-        for name, path in {
-            "review-queue": "/review/?status=all",
-            "users": "/admin/users",
-            "dashboard": "/dashboard/?window=90",
-        }.items():
-            page.goto(live_server + path)
-            report = page.evaluate(TABLE_REPORT)
-            page.screenshot(path=str(SCREENSHOTS / f"tables-{name}-{width}.png"), full_page=True)
-            assert report["rows"] > 0, f"{path}: no table rows"
-            if report["clipped"]:
-                problems.append(f"{path}: rows hidden in a scrolling box {report['clipped']}")
-            if report["hidden"]:
-                problems.append(f"{path}: column headings out of reach {report['hidden']}")
-        page.goto(live_server + "/review/?status=all")
-        queue = page.get_by_role("table", name="Applications")
-        assert queue.locator("tbody tr").count() == 25  # a full page of the queue
-        page.goto(live_server + "/admin/users")
-        users = page.get_by_role("table", name="Users").locator("tbody tr")
-        assert page.get_by_text(f"{users.count()} users").is_visible()
-    finally:
-        context.close()
+    sign_in(page, live_server, busy_portal)
+    for name, path in {
+        "review-queue": "/review/?status=all",
+        "users": "/admin/users",
+        "dashboard": "/dashboard/?window=90",
+    }.items():
+        page.goto(live_server + path)
+        report = page.evaluate(TABLE_REPORT)
+        page.screenshot(path=str(SCREENSHOTS / f"tables-{name}-{width}.png"), full_page=True)
+        assert report["rows"] > 0, f"{path}: no table rows"
+        if report["clipped"]:
+            problems.append(f"{path}: rows hidden in a scrolling box {report['clipped']}")
+        if report["hidden"]:
+            problems.append(f"{path}: column headings out of reach {report['hidden']}")
+    page.goto(live_server + "/review/?status=all")
+    queue = page.get_by_role("table", name="Applications")
+    assert queue.locator("tbody tr").count() == 25  # a full page of the queue
+    page.goto(live_server + "/admin/users")
+    users = page.get_by_role("table", name="Users").locator("tbody tr")
+    assert page.get_by_text(f"{users.count()} users").is_visible()
     assert not problems, f"at {width}:\n" + "\n".join(problems)
