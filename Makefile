@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 
 # After changing user-visible strings: refresh the template and merge it into each language.
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ --no-location --sort-output \
 		--project "Khorgos Gateway" -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
@@ -38,7 +38,9 @@ demo: migrate
 keys: migrate
 	$(FLASK) keys init
 
+# Publishes today's bulk files of the register (instance/open-data), so /open-data/ has one.
 run: demo keys
+	$(FLASK) open-data publish
 	@echo "Khorgos Gateway on http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

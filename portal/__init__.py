@@ -42,6 +42,8 @@ def select_locale() -> str:
     languages = ["en", "ru", "kk", "zh"]
     if not has_request_context():
         return "en"
+    if request.path.startswith("/api/v1/"):  # the API answers in the request's language alone
+        return request.accept_languages.best_match(languages) or "en"
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -155,6 +157,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(dashboard_bp)
     register_error_pages(app)
+    from portal import api
+
+    api.register(app)  # /api/v1/ and /api/ (after the error pages: it answers its own)
 
     from portal import cli, templating
 

@@ -1,5 +1,6 @@
 """Operator commands: `flask --app app users create`, `seed`, `demo`, `outbox deliver`,
-`documents migrate`, `keys init|rotate|publish|list`, `certificates check`, `check-deploy`."""
+`documents migrate`, `keys init|rotate|publish|list`, `certificates check`, `open-data publish`,
+`check-deploy`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from portal.config import LOCAL_STORAGE, PRODUCTION, STORAGE_BACKENDS
 from portal.demo import HISTORY_DAYS, complete_open_applications, load_demo, load_history
 from portal.extensions import db
 from portal.models import INVESTOR, ROLES
-from portal.services import DomainError, mfa, signing, statements, storage
+from portal.services import DomainError, mfa, open_data, signing, statements, storage
 from portal.services import accounts as accounts_service
 from portal.services import certificates as certificates_service
 from portal.services.mail import deliver_pending, outbox_state
@@ -249,6 +250,26 @@ def check_certificate(pdf, keys_file) -> None:
     raise click.exceptions.Exit(1)
 
 
+open_data_group = AppGroup("open-data", help="The daily bulk files of the public register.")
+
+
+@open_data_group.command("publish")
+def open_data_publish() -> None:
+    """Write today's CSV and JSON Lines files of the public register into OPEN_DATA_DIR, with
+    the manifest and the data dictionary; delete the releases older than OPEN_DATA_KEEP_DAYS.
+    Run it daily (cron or an RQ job); run again the same day, it replaces that day's files."""
+    try:
+        release = open_data.publish()
+    except open_data.OpenDataError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.session.rollback()  # it only read: end the read transaction
+    click.echo(f"Published the register of {release.date}: {release.rows} companies.")
+    for data_file in release.files:
+        path = open_data.directory() / data_file.name
+        click.echo(f"  {path}  {data_file.size} bytes  sha256 {data_file.sha256}")
+
+
 @click.command("seed")
 def seed() -> None:
     """Load zones, sectors, eligibility, baselines and rejection reasons (idempotent)."""
@@ -299,6 +320,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys)
     app.cli.add_command(certificates)
     app.cli.add_command(documents)
+    app.cli.add_command(open_data_group)
     app.cli.add_command(seed)
     app.cli.add_command(demo)
     app.cli.add_command(check_deploy)

@@ -143,6 +143,8 @@ def from_environment(instance_path: str) -> dict:
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kg:"),
         "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_SECONDS", "600")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Requests to the public API (portal/api/) per client address.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300/minute"),
         # Mail: SMTP when MAIL_SERVER is set; every message also lands in MAIL_OUTBOX_DIR
         # (instance/outbox in development) as an .eml file.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
@@ -195,6 +197,10 @@ def from_environment(instance_path: str) -> dict:
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "MAX_DOCUMENT_BYTES": int(os.environ.get("MAX_DOCUMENT_MB", "10")) * 1024 * 1024,
+        # The daily bulk files of the public register (`flask open-data publish`), served at
+        # /open-data/; with several app servers, a directory they all mount.
+        "OPEN_DATA_DIR": os.environ.get("OPEN_DATA_DIR", str(Path(instance_path) / "open-data")),
+        "OPEN_DATA_KEEP_DAYS": max(1, int(os.environ.get("OPEN_DATA_KEEP_DAYS", "7"))),
         "CONFIRM_TOKEN_MAX_AGE": int(os.environ.get("CONFIRM_TOKEN_MAX_AGE", str(48 * 3600))),
         "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", "3600")),
         "INVITE_TOKEN_MAX_AGE": int(os.environ.get("INVITE_TOKEN_MAX_AGE", str(7 * 86400))),

@@ -24,6 +24,7 @@ from portal.models import (
     REVIEWER,
     Application,
     ApplicationEvent,
+    BeneficialOwner,
     Founder,
     Registration,
     RejectionReason,
@@ -208,7 +209,9 @@ def _company(investor: User, name: str, zone_code: str, sector_code: str, **fiel
 
 
 def _investor_applications(investor: User, reviewer: User) -> None:
-    def filled(company: dict, investment: dict, founders: list, documents: tuple) -> Application:
+    def filled(
+        company: dict, investment: dict, founders: list, documents: tuple, owners: list = ()
+    ) -> Application:
         application = app_service.create_draft(investor)
         app_service.update_fields(application, "company", company)
         app_service.update_fields(application, "investment", investment)
@@ -216,6 +219,8 @@ def _investor_applications(investor: User, reviewer: User) -> None:
             application,
             [dict(zip(("kind", "name", "nationality", "share"), f, strict=True)) for f in founders],
         )
+        if owners:
+            app_service.save_owners(application, [_owner_row(*o) for o in owners], False, "")
         for doc_type, title in documents:
             pdf = io.BytesIO(_demo_pdf(title, company["company_name"]))
             add_document(application, pdf, f"{doc_type}.pdf", doc_type, investor)
@@ -237,9 +242,22 @@ def _investor_applications(investor: User, reviewer: User) -> None:
         },
         [
             ("natural", "Li Wei", "CN", "70"),
-            ("natural", "Айгерим Жумабаева", "KZ", "30"),
+            ("legal", "Altyn Caravan Holding Ltd", "HK", "30"),
         ],
         (("passport", "Passport"), ("charter", "Charter"), ("business_plan", "Business plan")),
+        owners=[
+            ("Li Wei", "1979-05-21", "CN", "CN", "shares votes directors", "70", "70", ""),
+            (
+                "Айгерим Жумабаева",
+                "1988-11-02",
+                "KZ",
+                "KZ",
+                "shares votes",
+                "30",
+                "30",
+                "Altyn Caravan Holding Ltd",
+            ),
+        ],
     )
     app_service.submit(registered, investor)
     review.take(registered, reviewer)
@@ -315,8 +333,9 @@ HISTORY_REVIEWERS = [
 ZONE_WEIGHTS = {"ICBC": 5, "KEG-IND": 3, "KEG-LOG": 2, "LYG": 1}
 # Fewer registrations at the weekend: Monday ... Sunday.
 WEEKDAY_FACTORS = (1.15, 1.2, 1.2, 1.15, 1.1, 0.6, 0.3)
+# Never the demo investor's own companies' names, which the name check must find free.
 NAME_PARTS = (
-    ["Silk", "Steppe", "Altyn", "Jade", "Caravan", "Eastern", "Tengri", "Ili", "Panda", "Saryarka"],
+    ["Silk", "Steppe", "Altyn", "Opal", "Caravan", "Eastern", "Tengri", "Ili", "Panda", "Saryarka"],
     ["Road", "Gate", "Bridge", "Star", "Wind", "River", "Peak", "Dragon", "Falcon", "Horizon"],
     ["Trading", "Logistics", "Textiles", "Electronics", "Foods", "Pharma", "Commerce", "Invest"],
 )
@@ -354,11 +373,14 @@ def _moves(rng, submitted: datetime, reviewer: User, owner: User) -> list[tuple]
     return steps
 
 
-def _history_draft(rng, owner: User, zone: Zone, sector: Sector) -> Application:
+def _history_draft(rng, owner: User, zone: Zone, sector: Sector, used: dict) -> Application:
     """A draft filled as its investor would have, built in memory outside the session: the
     lifecycle moves an application without an id there (see applications.lock), so years of
-    them are quick, and `load_history` writes them all at once."""
-    name = " ".join(rng.choice(part) for part in NAME_PARTS) + " LLP"
+    them are quick, and `load_history` writes them all at once. Its name is one no other has
+    (`used`: how often each was drawn), as the name check would have seen to."""
+    base = " ".join(rng.choice(part) for part in NAME_PARTS)
+    used[base] = used.get(base, 0) + 1
+    name = f"{base} LLP" if used[base] == 1 else f"{base} {used[base]} LLP"
     # The moves read the owner's id and the zone before anything is written.
     application = Application(
         owner=owner, owner_id=owner.id, zone=zone, sector=sector, status=lifecycle.DRAFT
@@ -422,6 +444,7 @@ def load_history(days: int = HISTORY_DAYS, today: date | None = None, seed: int 
     now = datetime.now(UTC)
 
     moves = []  # (instant, application, action, actor) of all the applications
+    used_names: dict[str, int] = {}
     for offset in range(days + 1):
         day = first + timedelta(days=offset)
         mean = 6.0 * (22.0 / 6.0) ** (offset / days) * WEEKDAY_FACTORS[day.weekday()]
@@ -434,7 +457,7 @@ def load_history(days: int = HISTORY_DAYS, today: date | None = None, seed: int 
             steps = [s for s in _moves(rng, submitted, rng.choice(reviewers), owner) if s[1] <= now]
             if not steps:  # later today
                 continue
-            application = _history_draft(rng, owner, zone, rng.choice(sectors[zone.id]))
+            application = _history_draft(rng, owner, zone, rng.choice(sectors[zone.id]), used_names)
             application.created_at = application.updated_at = submitted - timedelta(days=2)
             moves += [(at, application, action, actor) for action, at, actor in steps]
 
@@ -511,6 +534,47 @@ DEMO_FOUNDERS = [
 ]
 
 
+# The beneficial owners behind DEMO_FOUNDERS (the same index): (name, born, nationality,
+# residence, controls, shares %, votes %, held through).
+DEMO_OWNERS = [
+    [
+        ("Aruzhan Bekova", "1985-04-12", "KZ", "KZ", "shares votes", "60", "60", ""),
+        ("张伟", "1976-08-30", "CN", "CN", "shares", "40", "", "新疆丝路纺织有限公司"),
+    ],
+    [
+        (
+            "Serik Akhmetov",
+            "1969-02-17",
+            "KZ",
+            "KZ",
+            "shares votes directors",
+            "51",
+            "51",
+            "Qorgas Logistics LLP",
+        ),
+        ("Wang Fang", "1990-12-05", "CN", "KZ", "shares votes", "49", "49", ""),
+    ],
+    [],
+    [
+        ("Nurlan Abenov", "1982-07-09", "KZ", "KZ", "shares votes directors", "50", "50", ""),
+        ("Liu Yang", "1987-03-23", "CN", "CN", "shares votes", "30", "30", ""),
+    ],
+]
+
+
+def _owner_row(name, born, nationality, residence, controls, shares, votes, through) -> dict:
+    return {
+        "name": name,
+        "birth_date": date.fromisoformat(born),
+        "nationality": nationality,
+        "residence": residence,
+        "controls": controls.split(),
+        "shares_percent": Decimal(shares) if shares else None,
+        "votes_percent": Decimal(votes) if votes else None,
+        "held_through": through,
+    }
+
+
 def _demo_pdf(title: str, company: str) -> bytes:
     """A one-page PDF standing in for a scanned document, so reviewers can open something."""
     from reportlab.lib.pagesizes import A4
@@ -553,6 +617,10 @@ def complete_open_applications(limit: int = 200) -> int:
                     nationality=nationality,
                     share=Decimal(share),
                 )
+            )
+        for position, owner in enumerate(DEMO_OWNERS[index % len(DEMO_OWNERS)]):
+            db.session.add(
+                BeneficialOwner(application=application, position=position, **_owner_row(*owner))
             )
         if not application.documents:
             for doc_type, title in (("passport", "Passport"), ("charter", "Charter")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -154,3 +155,74 @@ def is_resubmitted(application) -> bool:
     """Back in the queue after the investor answered a request for information: only a
     reviewer's take sets the assignee, and a first submission has none yet."""
     return awaits_taking(application) and application.assignee_id is not None
+
+
+# --- A registered company's status on the register ----------------------------------------------
+#
+# After registration the company itself has a life of its own: active, suspended for a while,
+# or struck off (liquidated), which is final. Only admins move it: a suspension stops a company
+# from trading on the register's word, so it is a decision of the register's administration, not
+# of the reviewer who approved the application (reviewers see the status; a right for chosen
+# reviewers would be one more role here). Every move needs a reason and an effective date
+# (services/company_status.py).
+
+ACTIVE = "active"
+SUSPENDED = "suspended"
+STRUCK_OFF = "struck_off"
+
+COMPANY_STATES = (ACTIVE, SUSPENDED, STRUCK_OFF)
+
+COMPANY_STATE_LABELS = {
+    ACTIVE: lazy_pgettext("company status", "Active"),  # in business, not "switched on"
+    SUSPENDED: _l("Suspended"),
+    STRUCK_OFF: _l("Struck off"),
+}
+
+# Who may move a company: admins only (see above).
+ADMINS = "admins"
+
+COMPANY_MOVES = (
+    Move("suspend", ACTIVE, SUSPENDED, ADMINS),
+    Move("restore", SUSPENDED, ACTIVE, ADMINS),
+    Move("strike_off", ACTIVE, STRUCK_OFF, ADMINS),
+    Move("strike_off", SUSPENDED, STRUCK_OFF, ADMINS),
+)
+
+# What each move is called where a person chooses it (the admins' form names the new status).
+COMPANY_MOVE_LABELS = {
+    "suspend": _l("Suspend the company"),
+    "restore": _l("Restore the company (active again)"),
+    "strike_off": _l("Strike the company off (final)"),
+}
+
+
+def company_moves_for(registration, user) -> list[Move]:
+    """The moves `user` may make on the company now (none once it is struck off)."""
+    if not user.is_admin:
+        return []
+    return [m for m in COMPANY_MOVES if m.source == registration.status]
+
+
+def check_company_move(registration, target: str, user) -> Move:
+    """The move from the company's current status to `target`, if `user` may make it."""
+    move = next(
+        (m for m in COMPANY_MOVES if m.source == registration.status and m.target == target), None
+    )
+    if move is None:
+        raise IllegalMove(f"a company that is {registration.status} cannot become {target}")
+    if move.by == ADMINS and not user.is_admin:
+        raise IllegalMove("only admins may change a company's status")
+    return move
+
+
+def is_company_active(registration) -> bool:
+    return registration.status == ACTIVE
+
+
+def is_company_suspended(registration) -> bool:
+    return registration.status == SUSPENDED
+
+
+def is_company_struck_off(registration) -> bool:
+    """Struck off the register (liquidated): final, its certificates no longer valid."""
+    return registration.status == STRUCK_OFF

@@ -34,6 +34,7 @@ from portal.extensions import cache, redis_connection
 from portal.models import (
     Application,
     Baseline,
+    CompanyStatusEvent,
     PublishedKey,
     Registration,
     RejectionReason,
@@ -49,7 +50,15 @@ log = logging.getLogger(__name__)
 
 VERSION_KEY = "public:version"
 # Models whose rows the public pages show; a commit touching any of them renews the pages.
-PUBLIC_MODELS = (Registration, Zone, Sector, ZoneContact, PublishedKey, RejectionReason)
+PUBLIC_MODELS = (
+    Registration,
+    CompanyStatusEvent,  # a company's status history (its registration changes with it)
+    Zone,
+    Sector,
+    ZoneContact,
+    PublishedKey,
+    RejectionReason,
+)
 PUBLIC_TABLES = {m.__table__.name for m in PUBLIC_MODELS} | {zone_sectors.name}
 # A stand-in for the session's CSRF token in a stored page (never a real token's characters).
 CSRF_SLOT = "\x00csrf\x00"
@@ -175,6 +184,18 @@ def _version() -> str:
             version = cache.get(VERSION_KEY)
         g._public_version = version
     return version
+
+
+def public_version() -> str | None:
+    """The public version now (read once a request), or None without a cache or while it
+    fails: for what keeps its own copies of answers drawn from the public data (portal/api/)."""
+    if not has_app_context() or not _enabled():
+        return None
+    try:
+        return _version()
+    except Exception as error:  # noqa: BLE001
+        _failed("reading", error)
+        return None
 
 
 _shared: dict[str, tuple[str, object]] = {}

@@ -19,6 +19,9 @@ from portal.urls import safe_next
 # Requests that are not the user's activity: files, the health and readiness checks, metrics,
 # and the page asking how long is left (a script asking must not keep a session alive).
 NOT_ACTIVITY = {"static", "main.health", "main.ready", "main.metrics_page", "auth.session_status"}
+# The API (portal/api/) answers by Accept-Language and tokens alone: a call from a signed-in
+# browser is not the user's activity there, and never ends or notes a session.
+API_PREFIX = "/api/v1/"
 # Sent by the page's script when it saves a draft by itself just before the end: not activity.
 AUTOSAVE_HEADER = "X-Autosave"
 
@@ -34,7 +37,7 @@ def load_user(token: str):
 def keep_within_limits():
     """Note the signed-in user's activity (at most once a minute), or end the session that
     outlived a limit and send its user to sign in again, told why, with a way back."""
-    if request.endpoint in NOT_ACTIVITY:
+    if request.endpoint in NOT_ACTIVITY or request.path.startswith(API_PREFIX):
         return None
     if current_user.is_authenticated and current_user.current_session is not None:
         if (

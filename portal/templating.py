@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 from functools import lru_cache
 
+from babel.dates import format_skeleton
 from babel.numbers import format_currency
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
@@ -14,6 +15,7 @@ from flask_babel import get_locale as babel_locale
 from portal import i18n, lifecycle
 from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
+from portal.services import owners as owners_service
 from portal.services.zone_time import format_day, format_moment
 
 
@@ -55,6 +57,12 @@ def utc_datetime(value) -> str:
     return format_moment(value, UTC, name_zone=False)
 
 
+def month_year(year: int, month: int) -> str:
+    """A month of a year in the page's language ("March 1980", "1980年3月"): a public owner's
+    birth, which is never shown to the day."""
+    return format_skeleton("yMMMM", date(year, month, 1), locale=babel_locale() or "en")
+
+
 def register(app: Flask) -> None:
     env = app.jinja_env
     env.filters["datetime"] = moment
@@ -75,6 +83,9 @@ def register(app: Flask) -> None:
         DOCUMENT_TYPES=app_service.DOCUMENT_TYPES,
         LEGAL_FORMS=app_service.LEGAL_FORMS,
         FOUNDER_KINDS=app_service.FOUNDER_KINDS,
+        OWNER_CONTROLS=owners_service.CONTROLS,
+        OWNER_LABELS=owners_service.FIELD_LABELS,
+        month_year=month_year,
         FIELD_LABELS=app_service.FIELD_LABELS,
         ROLE_LABELS=accounts_service.ROLE_LABELS,
     )

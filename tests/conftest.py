@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 from flask import has_app_context
@@ -38,6 +39,7 @@ def _test_config(tmp_path, database_uri: str) -> dict:
         "MAIL_DELIVERY": "inline",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "OPEN_DATA_DIR": str(tmp_path / "open-data"),
         # Certificates are signed with development keys, made here when first needed.
         "SIGNING_DIR": str(tmp_path / "signing"),
         "CERTIFICATE_P12": "",
@@ -197,13 +199,20 @@ def outbox(app):
                 for p in sorted(folder.glob("*.eml"))
             ]
 
-        def last_link(self, path_part: str) -> str:
-            for message in reversed(self.messages()):
-                body = message.get_body(("plain",)).get_content()
-                for url in re.findall(r"https?://\S+", body):
-                    if path_part in url:
-                        return url
-            raise AssertionError(f"no link with {path_part!r} in the outbox")
+        def last_link(self, path_part: str, wait: float = 5.0) -> str:
+            """The link of the newest message that has one. A request's own e-mail leaves
+            after its answer (services/mail.py): behind a real server (the browser tests) it
+            may land a moment after the page shows, so this looks again for up to `wait` s."""
+            deadline = time.monotonic() + wait
+            while True:
+                for message in reversed(self.messages()):
+                    body = message.get_body(("plain",)).get_content()
+                    for url in re.findall(r"https?://\S+", body):
+                        if path_part in url:
+                            return url
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no link with {path_part!r} in the outbox")
+                time.sleep(0.1)
 
     return Outbox()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import factory
@@ -10,7 +11,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from portal import lifecycle
 from portal.extensions import db
-from portal.models import INVESTOR, Application, Founder, Sector, User, Zone
+from portal.models import INVESTOR, Application, BeneficialOwner, Founder, Sector, User, Zone
 from portal.models.base import utcnow
 from portal.services import daily_counts
 from portal.services.documents import add_document
@@ -91,8 +92,25 @@ class ApplicationFactory(BaseFactory):
         return create
 
 
+def beneficial_owner(position: int = 0, **fields) -> BeneficialOwner:
+    """A beneficial owner: by default one holding 30% of the shares through a founding company."""
+    values = {
+        "name": "Li Wei",
+        "birth_date": date(1978, 9, 3),
+        "nationality": "CN",
+        "residence": "CN",
+        "controls": ["shares"],
+        "shares_percent": Decimal("30"),
+        "votes_percent": None,
+        "held_through": "Xinjiang Textile Co.",
+    }
+    values.update(fields)
+    return BeneficialOwner(position=position, **values)
+
+
 def complete_application(owner: User | None = None, **kwargs) -> Application:
-    """A draft that passes every check: founders adding up to 100 and the required documents."""
+    """A draft that passes every check: founders adding up to 100, the beneficial owners behind
+    them (a founder is a legal entity) and the required documents."""
     application = ApplicationFactory(owner=owner or UserFactory(), **kwargs)
     application.founders = [
         Founder(
@@ -105,6 +123,20 @@ def complete_application(owner: User | None = None, **kwargs) -> Application:
             nationality="CN",
             share=Decimal("40"),
         ),
+    ]
+    application.owners = [
+        beneficial_owner(
+            0,
+            name="Aruzhan Bekova",
+            birth_date=date(1985, 4, 12),
+            nationality="KZ",
+            residence="KZ",
+            controls=["shares", "votes"],
+            shares_percent=Decimal("60"),
+            votes_percent=Decimal("60"),
+            held_through="",
+        ),
+        beneficial_owner(1),
     ]
     for doc_type in ("passport", "charter"):
         add_document(
@@ -125,7 +157,8 @@ def registered_application(
 ) -> Application:
     """An approved application and its Registration, as the reviewers' approval leaves them.
 
-    `founders`: (kind, name, nationality, share) tuples replacing the default two.
+    `founders`: (kind, name, nationality, share) tuples replacing the default two (and then
+    no beneficial owners: the default ones stand behind the default founders).
     """
     from datetime import date
 
@@ -139,6 +172,7 @@ def registered_application(
             Founder(position=i, kind=k, name=n, nationality=c, share=Decimal(s))
             for i, (k, n, c, s) in enumerate(founders)
         ]
+        application.owners = []
     registered_on = registered_on or date(2026, 3, 14)
     counted = daily_counts.state_of(application)
     if number is None:

@@ -346,12 +346,14 @@ def test_an_ineligible_sector_is_refused_even_when_saving_a_draft(investor_clien
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("step", ["company", "investment", "founders", "documents", "review"])
+@pytest.mark.parametrize(
+    "step", ["company", "investment", "founders", "owners", "documents", "review"]
+)
 def test_every_step_renders_with_a_progress_indicator(investor_client, investor, step):
     application = ApplicationFactory(owner=investor)
     html = investor_client.get(f"/applications/{application.id}/step/{step}").get_data(as_text=True)
     assert 'aria-current="step"' in html
-    assert html.count('class="step-number"') == 5
+    assert html.count('class="step-number"') == 6
 
 
 def test_review_names_each_missing_field_by_its_label(investor_client):

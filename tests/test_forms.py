@@ -65,7 +65,7 @@ def form_with(html: str, value: str) -> list[dict]:
 # --- Enter in a field --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("step", ["company", "investment", "founders"])
+@pytest.mark.parametrize("step", ["company", "investment", "founders", "owners"])
 def test_enter_in_a_field_of_a_step_saves_and_continues(investor_client, investor, step):
     # A browser's implicit submission (Enter in a field) clicks the form's first submit button.
     application = complete_application(owner=investor)

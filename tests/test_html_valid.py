@@ -17,7 +17,7 @@ from portal.models.base import utcnow
 from portal.services import admin as admin_service
 from portal.services import applications as app_service
 from portal.services import help as help_service
-from portal.services import mail, review
+from portal.services import mail, open_data, review
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory, complete_application, registered_application
 
@@ -72,6 +72,7 @@ def rendered_pages(app) -> dict[str, str]:
         undelivered.attempts, undelivered.last_error = 10, "SMTPServerDisconnected: timed out"
         undelivered.last_attempt_at = undelivered.dead_at = utcnow()
         db.session.commit()
+        open_data.publish()
 
     visitor = app.test_client()
     as_investor, as_reviewer, as_admin = (signed_in(app, u) for u in (investor, reviewer, admin))
@@ -81,6 +82,7 @@ def rendered_pages(app) -> dict[str, str]:
         "visitor-verify": (visitor, "/verify"),
         "visitor-verify-number": (visitor, f"/verify/{number}"),
         "visitor-company": (visitor, f"/registry/{number}"),
+        "visitor-open-data": (visitor, "/open-data/"),
         "visitor-help": (visitor, "/help"),
         **{f"visitor-help-{g}": (visitor, f"/help/{g}") for g in help_service.GUIDES},
         "visitor-login": (visitor, "/login"),

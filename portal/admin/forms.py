@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.forms import ALWAYS_CHOSEN, GetForm, IntegerField, optional_int
+from portal import lifecycle
+from portal.forms import ALWAYS_CHOSEN, DateField, GetForm, IntegerField, optional_int
 from portal.i18n import LANGUAGES, data_text
 from portal.models import REVIEWER
 from portal.models.reference import OTHER_LANGUAGES
@@ -33,6 +34,9 @@ ACTION_LABELS = {
     "contact.create": _l("Contact added"),
     "contact.update": _l("Contact changed"),
     "mail.retry": _l("Undelivered e-mail sent again"),
+    "company.suspend": _l("Company suspended"),
+    "company.restore": _l("Company restored"),
+    "company.strike_off": _l("Company struck off"),
     # Security events: what happened to an account, from which client address.
     "login.success": _l("Signed in"),
     "login.failure": _l("Sign-in failed"),
@@ -202,3 +206,45 @@ def eligibility_form(zones, sectors, admitted: set[tuple[int, int]], formdata=No
 
 def pair_name(zone_id: int, sector_id: int) -> str:
     return f"z{zone_id}_s{sector_id}"
+
+
+class CompanyLookupForm(GetForm):
+    """The registration number of the company whose status an admin looks at."""
+
+    number = StringField(
+        _l("Registration number"),
+        validators=[
+            DataRequired(message=_l("Type the company's registration number.")),
+            Length(max=40),
+        ],
+    )
+
+
+class CompanyStatusForm(FlaskForm):
+    """A new status for a registered company; the service checks the move, the reason and the
+    date (services/company_status.py)."""
+
+    # Any value reaches the service, which refuses a move the lifecycle does not allow.
+    status = SelectField(
+        _l("New status"),
+        validators=[InputRequired()],
+        render_kw=ALWAYS_CHOSEN,
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Give the reason: it is shown on the public record.")),
+            Length(max=2000),
+        ],
+    )
+    effective_on = DateField(
+        _l("Effective date"),
+        validators=[InputRequired(message=_l("Enter the date the status takes effect."))],
+    )
+
+    def __init__(self, moves, today, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(m.target, lifecycle.COMPANY_MOVE_LABELS[m.action]) for m in moves]
+        if self.effective_on.data is None and not self.is_submitted():
+            self.effective_on.data = today

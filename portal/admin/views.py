@@ -1,5 +1,6 @@
 """Administration pages: users, zones, sectors, the eligibility matrix, baselines,
-rejection reasons, the help pages' contacts, the audit log and undelivered e-mail. Admins only."""
+rejection reasons, the help pages' contacts, the audit log, undelivered e-mail and the status of
+registered companies. Admins only."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from portal import lifecycle
 from portal.access import admin_required
 from portal.admin.forms import (
     ACTION_LABELS,
@@ -18,6 +20,8 @@ from portal.admin.forms import (
     ROLE_LABELS,
     AuditFilterForm,
     BaselineForm,
+    CompanyLookupForm,
+    CompanyStatusForm,
     ContactForm,
     InviteForm,
     ReasonForm,
@@ -31,7 +35,7 @@ from portal.admin.forms import (
 from portal.extensions import db
 from portal.forms import EmptyForm, attach_error
 from portal.models import OutgoingEmail, User
-from portal.services import DomainError
+from portal.services import DomainError, company_status
 from portal.services import admin as admin_service
 from portal.services import mail as mail_service
 from portal.services.mail import after_commit_delivery
@@ -45,7 +49,11 @@ LIST_ARGS = ("q", "role", "page")
 
 @bp.context_processor
 def labels():
-    return {"KIND_LABELS": KIND_LABELS, "ACTION_LABELS": ACTION_LABELS}
+    return {
+        "KIND_LABELS": KIND_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+        "COMPANY_STATE_LABELS": lifecycle.COMPANY_STATE_LABELS,
+    }
 
 
 @bp.get("/")
@@ -374,3 +382,79 @@ def audit():
     )
     args = {k: v for k, v in request.args.items() if k in ("action", "actor")}
     return render_template("admin/audit.html", filters=filters, pagination=pagination, args=args)
+
+
+# --- registered companies: their status on the register -------------------------------------
+
+
+@bp.get("/companies")
+@admin_required
+def companies():
+    """Find a company by its registration number, to see and change its status."""
+    form = CompanyLookupForm(formdata=request.args if request.args else None)
+    if request.args and form.validate():
+        registration = company_status.find(form.number.data)
+        if registration is not None:
+            return redirect(url_for("admin.company", number=registration.number))
+        form.number.errors.append(_("No company is registered under this number."))
+    return render_template("admin/companies.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/companies/<number>", methods=["GET", "POST"])
+@admin_required
+def company(number: str):
+    """A company's status, its history, and the form to change it (validate → change → commit
+    → mail → redirect; refusals next to their field)."""
+    registration = company_status.find(number)
+    if registration is None:
+        abort(404)
+    if registration.number != number:
+        return redirect(url_for("admin.company", number=registration.number))
+    moves = lifecycle.company_moves_for(registration, current_user)
+    form = CompanyStatusForm(moves, company_status.today(registration))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            event = company_status.change_status(
+                registration,
+                form.status.data,
+                current_user,
+                form.reason.data,
+                form.effective_on.data,
+            )
+        except lifecycle.IllegalMove:
+            db.session.rollback()
+            db.session.refresh(registration)
+            flash(
+                _(
+                    "Nothing changed: the company is %(status)s and cannot take the status chosen.",
+                    status=registration.status_label,
+                ),
+                "error",
+            )
+            return redirect(url_for("admin.company", number=registration.number))
+        except DomainError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            after_commit_delivery()
+            flash(
+                _(
+                    "%(company)s is now %(status)s on the public record; its owner is informed.",
+                    company=registration.company_name,
+                    status=lifecycle.COMPANY_STATE_LABELS[event.to_status],
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.company", number=registration.number))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "admin/company.html",
+        registration=registration,
+        form=form,
+        moves=moves,
+        events=company_status.events(registration),
+    ), status

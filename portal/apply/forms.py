@@ -16,6 +16,7 @@ from wtforms import (
     Form,
     FormField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -28,11 +29,19 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
-from wtforms.widgets import TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from portal import i18n
-from portal.forms import ALWAYS_CHOSEN, CHOOSE, IntegerField, StopWhenUnparsed, optional_int
+from portal.forms import (
+    ALWAYS_CHOSEN,
+    CHOOSE,
+    DateField,
+    IntegerField,
+    StopWhenUnparsed,
+    optional_int,
+)
 from portal.services import applications as app_service
+from portal.services import owners as owner_rules
 from portal.services.reference import active_sectors, active_zones
 
 
@@ -84,6 +93,8 @@ class CompanyForm(FlaskForm):
     company_name = StringField(
         _l("Proposed company name"), validators=[Optional(), Length(min=2, max=200)]
     )
+    # Shown when the name is similar to one in use (its label names them: services.company_names).
+    similar_names_checked = BooleanField(_l("I have checked: my company is not one of these."))
     legal_form = SelectField(_l("Legal form"), validators=[Optional()])
     zone_id = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
     # static/js/forms.js lists only the sectors the chosen zone admits (each zone's option
@@ -233,6 +244,139 @@ class FoundersForm(FlaskForm):
             }
             for e in self.founders.entries
         ]
+
+
+class BirthDateField(StopWhenUnparsed, DateField):
+    """A date of birth: a date that did not parse says so, without "required" beside it."""
+
+
+class OwnerEntryForm(Form):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    birth_date = BirthDateField(_l("Date of birth"), validators=[DataRequired()])
+    nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
+    residence = SelectField(_l("Country of residence"), validators=[DataRequired()])
+    controls = SelectMultipleField(
+        _l("Nature of control"),
+        description=_l("Tick every one that applies."),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+    # Percent ranges are the service's rule (services/owners.py): here only the number's form.
+    shares_percent = LocalizedDecimalField(_l("Shares, %"), places=2, validators=[Optional()])
+    votes_percent = LocalizedDecimalField(_l("Votes, %"), places=2, validators=[Optional()])
+    # Any founder's name, even one no longer listed: the service says it must be chosen again.
+    held_through = SelectField(
+        _l("Held"),
+        validators=[Optional(), Length(max=200)],
+        render_kw=ALWAYS_CHOSEN,
+        validate_choice=False,
+    )
+
+
+class OwnersForm(FlaskForm):
+    owners = FieldList(FormField(OwnerEntryForm), min_entries=0, max_entries=50)
+    owners_none_declared = BooleanField(
+        _l("No natural person holds at least 25%, or controls the company by other means")
+    )
+    owners_none_reason = TextAreaField(
+        _l("Why not"),
+        description=_l(
+            "For example: the shares are widely held through a listed company, and nobody "
+            "holds as much as 25%."
+        ),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+    def __init__(self, *args, founders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.founders = list(founders)
+        self.fill_choices()
+
+    @classmethod
+    def of(cls, application) -> OwnersForm:
+        """The application's owners; one empty row to start with when some are needed."""
+        rows = app_service.owner_rows(application)
+        if (
+            not rows
+            and not application.owners_none_declared
+            and owner_rules.is_required(application.founders)
+        ):
+            rows = [{"controls": []}]
+        return cls(
+            formdata=None,
+            founders=application.founders,
+            data={
+                "owners": rows,
+                "owners_none_declared": application.owners_none_declared,
+                "owners_none_reason": application.owners_none_reason,
+            },
+        )
+
+    def add_row(self) -> None:
+        if len(self.owners.entries) < self.owners.max_entries:
+            self.owners.append_entry()
+            self.fill_choices()
+
+    def remove_row(self, action: str) -> None:
+        """Drop the row a "remove-<index>" button names."""
+        number = action.removeprefix("remove-")
+        index = int(number) if number.isdigit() else -1
+        if 0 <= index < len(self.owners.entries):
+            del self.owners.entries[index]
+
+    def drop_blank_rows(self) -> None:
+        """A row left entirely empty is no owner (the page starts with one)."""
+
+        def typed(field) -> bool:
+            return any(str(value).strip() for value in (field.raw_data or ()))
+
+        self.owners.entries = [
+            e for e in self.owners.entries if any(typed(f) for f in e.form if f.name)
+        ]
+
+    def fill_choices(self) -> None:
+        countries = [CHOOSE, *i18n.country_choices()]
+        through = [("", _l("Directly, or by other means"))] + [
+            (f.name, _l("Through %(founder)s", founder=f.name))
+            for f in self.founders
+            if f.kind == "legal"
+        ]
+        controls = list(owner_rules.CONTROLS.items())
+        for entry in self.owners.entries:
+            entry.form.controls.choices = controls
+            entry.form.nationality.choices = countries
+            entry.form.residence.choices = countries
+            held = entry.form.held_through.data or ""
+            choices = list(through)
+            if held and held not in {value for value, _label in through}:
+                choices.append((held, _l("Through %(founder)s", founder=held)))
+            entry.form.held_through.choices = choices
+
+    def rows(self) -> list[dict]:
+        return [
+            {name: e.form[name].data for name in owner_rules.ROW_FIELDS}
+            for e in self.owners.entries
+        ]
+
+    def attach(self, problems) -> None:
+        """Put each problem next to its field: an owner's field by its id, the step's own
+        problems ("owners") above the list."""
+        for problem in problems:
+            field = None
+            if problem.field == "owners":
+                if problem.message not in self.form_errors:
+                    self.form_errors.append(problem.message)
+                continue
+            if problem.field and problem.field.startswith("owners-"):
+                _prefix, index, name = problem.field.split("-", 2)
+                if int(index) < len(self.owners.entries):
+                    field = self.owners.entries[int(index)].form._fields.get(name)
+            elif problem.field:
+                field = self._fields.get(problem.field)
+            if field is not None and problem.message not in field.errors:
+                field.errors = [*field.errors, problem.message]
+        self.owners.errors = [e.errors for e in self.owners.entries if e.errors]
 
 
 class DocumentForm(FlaskForm):

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,17 +23,19 @@ from portal.apply.forms import (
     DocumentForm,
     FoundersForm,
     InvestmentForm,
+    OwnersForm,
     SubmitForm,
     WithdrawForm,
 )
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.forms import EmptyForm, attach_error
-from portal.services import DomainError
+from portal.services import DomainError, company_names
 from portal.services import applications as app_service
 from portal.services import documents as doc_service
 from portal.services import help as help_service
 from portal.services.mail import after_commit_delivery
 from portal.services.storage import StorageUnavailable
+from portal.urls import MAX_INTEGER
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
 
@@ -73,6 +85,8 @@ def step(application_id: int, step: str):
         return _field_step(application, step)
     if step == "founders":
         return _founders_step(application)
+    if step == "owners":
+        return _owners_step(application)
     if step == "documents":
         return _documents_step(application)
     return _review_step(application)
@@ -86,8 +100,8 @@ def _unmarked(form, problems):
     return [p for p in problems if p.field not in marked]
 
 
-def _after_save(application, step: str, problems, form, template: str):
-    """Where a saved step goes next, by the button pressed."""
+def _after_save(application, step: str, problems, form, template: str, **context):
+    """Where a saved step goes next, by the button pressed (`context`: more for the page)."""
     action = request.form.get("action", "save")
     if action == "back":
         db.session.commit()
@@ -97,14 +111,18 @@ def _after_save(application, step: str, problems, form, template: str):
             db.session.commit()
             # The page's error summary lists each problem and links to its field.
             attach_error(form, _unmarked(form, problems))
-            return render_template(template, application=application, form=form, step=step), 422
+            page = render_template(
+                template, application=application, form=form, step=step, **context
+            )
+            return page, 422
         application.current_step = _neighbour(step, 1)
         db.session.commit()
         return redirect(step_url(application, application.current_step))
     db.session.commit()
     if form.errors:
         flash(_("Saved, except the fields marked below."), "warning")
-        return render_template(template, application=application, form=form, step=step), 422
+        page = render_template(template, application=application, form=form, step=step, **context)
+        return page, 422
     flash(_("Draft saved. You can come back to it at any time."), "success")
     return redirect(step_url(application, step))
 
@@ -114,7 +132,8 @@ def _field_step(application, step: str):
     template = f"apply/step_{step}.html"
     if request.method == "GET":
         form = form_class(obj=application)
-        return render_template(template, application=application, form=form, step=step)
+        context = _name_check(application, form) if step == "company" else {}
+        return render_template(template, application=application, form=form, step=step, **context)
     form = form_class()
     form.validate()
     # Keep every field that parsed, so nothing valid is lost when another field is wrong.
@@ -124,9 +143,47 @@ def _field_step(application, step: str):
         if name in app_service.STEP_FIELDS[step] and not field.errors
     }
     problems = app_service.save_fields(application, step, values)
+    context = {}
+    if step == "company":
+        context = _name_check(application, form, accepted=form.similar_names_checked.data)
+        if context["name_warning"] and request.form.get("action") == "next":
+            problems = [*problems, context["name_warning"]]
     if request.form.get("action") != "next":  # "next" shows every problem
         attach_error(form, _unmarked(form, app_service.refusals(application, problems)))
-    return _after_save(application, step, problems, form, template)
+    return _after_save(application, step, problems, form, template, **context)
+
+
+def _name_check(application, form, accepted: bool | None = None) -> dict:
+    """The company step's name check: its message under the name, and the "I have checked"
+    box (naming the similar names) that a near clash asks for before going on."""
+    result, warning = app_service.check_company_name(application, accepted)
+    if result.similar:
+        form.similar_names_checked.label.text = result.confirmation
+    if accepted is None:
+        form.similar_names_checked.data = bool(result.similar) and warning is None
+    return {"name_check": result, "name_warning": warning}
+
+
+@bp.get("/name-check")
+@investor_required
+@limiter.limit("120/minute")
+def name_check():
+    """The name check as the investor types (static/js/name-check.js). It names only
+    registered companies and applications under review, never another investor's draft."""
+    application_id = request.args.get("application", type=int)
+    if application_id is not None and not 0 < application_id <= MAX_INTEGER:
+        abort(404)
+    own = get_application(application_id, edit=True).id if application_id else None
+    result = company_names.check(request.args.get("name", "")[:200], exclude_application_id=own)
+    return jsonify(
+        state=result.state,
+        message=result.message,
+        confirmation=result.confirmation if result.similar else "",
+        names=[
+            {"name": m.name, "number": m.number}
+            for m in ([result.clash] if result.clash else []) + list(result.similar)
+        ],
+    )
 
 
 def _founders_step(application):
@@ -153,6 +210,44 @@ def _founders_step(application):
     if action == "next" and share_error:
         form.form_errors.append(share_error)
     return _after_save(application, "founders", problems, form, template)
+
+
+def _owners_step(application):
+    template = "apply/step_owners.html"
+
+    def page(form, status=200):
+        return render_template(template, application=application, form=form, step="owners"), status
+
+    if request.method == "GET":
+        return page(OwnersForm.of(application))
+    form = OwnersForm(founders=application.founders)
+    action = request.form.get("action", "save")
+    if action == "add":
+        form.add_row()
+        return page(form)
+    if action.startswith("remove-"):
+        form.remove_row(action)
+    form.drop_blank_rows()
+    valid = form.validate()
+    stored, problems = app_service.save_owners(
+        application,
+        form.rows() if valid else None,
+        form.owners_none_declared.data,
+        form.owners_none_reason.data or "",
+    )
+    # "Save and continue" shows every problem; saving a draft only what was refused.
+    form.attach(problems if action == "next" or not stored else [])
+    if action.startswith("remove-"):
+        db.session.commit()
+        if valid and not form.errors:
+            flash(_("Owner removed."), "success")
+            return redirect(step_url(application, "owners"))
+        return page(form, 422)
+    if action == "save" and not stored:
+        db.session.commit()  # the step is remembered; the owners wait for their corrections
+        flash(_("Not saved yet: correct the fields marked below."), "warning")
+        return page(form, 422)
+    return _after_save(application, "owners", problems, form, template)
 
 
 def _documents_step(application):

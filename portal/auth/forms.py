@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
+from portal.forms import IntegerField
 from portal.services import DomainError
 from portal.services.accounts import normalize_email
 from portal.services.passwords import MAX_LENGTH, MIN_LENGTH, check_password_policy
@@ -112,4 +113,20 @@ class TwoStepOffForm(FlaskForm):
 class RecoveryCodesForm(FlaskForm):
     code = StringField(
         _l("Code from the app or a recovery code"), validators=[DataRequired(), Length(max=40)]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    """A personal access token for the API's staff statistics (services/api_tokens.py)."""
+
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("What the token is for, e.g. the script that uses it."),
+    )
+    days = IntegerField(
+        _l("Valid for (days)"),
+        default=90,
+        validators=[DataRequired(), NumberRange(min=1, max=366)],
+        description=_l("At most 366 days; make a new token when it ends."),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     flash,
     redirect,
     render_template,
@@ -16,7 +17,9 @@ from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
+from portal.access import staff_required
 from portal.auth.forms import (
+    ApiTokenForm,
     ChangePasswordForm,
     EmailChangeForm,
     ForgotForm,
@@ -31,9 +34,11 @@ from portal.auth.forms import (
 )
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm, attach_error
+from portal.models.base import utcnow
 from portal.security import client_address
 from portal.services import DomainError
 from portal.services import accounts as accounts_service
+from portal.services import api_tokens as api_tokens_service
 from portal.services import mfa as mfa_service
 from portal.services.mail import after_commit_delivery
 from portal.urls import safe_next
@@ -365,7 +370,50 @@ def reset(token: str):
 @bp.get("/account")
 @login_required
 def account():
-    return render_template("auth/account.html")
+    return _account_page()
+
+
+def _account_page(token_form=None, new_token=None, status: int = 200):
+    """The account page; for staff, their API tokens (a new one's secret shown this once)."""
+    tokens = api_tokens_service.tokens_of(current_user) if current_user.is_staff else []
+    return render_template(
+        "auth/account.html",
+        tokens=tokens,
+        token_form=token_form or ApiTokenForm(prefix="token"),
+        new_token=new_token,
+        now=utcnow(),
+    ), status
+
+
+@bp.post("/account/api-tokens")
+@staff_required
+@limiter.limit("20/hour")
+def create_api_token():
+    """Shown once, on the answer to this POST (like recovery codes): never stored in clear."""
+    form = ApiTokenForm(prefix="token")
+    if form.validate_on_submit():
+        try:
+            made = api_tokens_service.create(current_user, form.name.data, form.days.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Copy the token now: it is shown only this once."), "success")
+            return _account_page(new_token=made, status=201)
+    return _account_page(token_form=form, status=422)
+
+
+@bp.post("/account/api-tokens/<int:token_id>/revoke")
+@staff_required
+def revoke_api_token(token_id: int):
+    if EmptyForm().validate_on_submit():
+        try:
+            api_tokens_service.revoke(current_user, token_id)
+        except DomainError:
+            abort(404)
+        db.session.commit()
+        flash(_("The token is revoked: scripts using it are refused from now on."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/sign-out-elsewhere")

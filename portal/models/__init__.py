@@ -10,16 +10,24 @@ from portal.models.accounts import (
     User,
     UserSession,
 )
-from portal.models.applications import Application, ApplicationEvent, Document, Founder
+from portal.models.api_tokens import ApiToken
+from portal.models.applications import (
+    Application,
+    ApplicationEvent,
+    BeneficialOwner,
+    Document,
+    Founder,
+)
 from portal.models.contacts import ZoneContact
 from portal.models.messages import AuditEntry, OutgoingEmail
 from portal.models.reference import Baseline, RejectionReason, Sector, Zone, zone_sectors
-from portal.models.registry import Registration, RegistrationCounter
+from portal.models.registry import CompanyStatusEvent, Registration, RegistrationCounter
 from portal.models.signing import PublishedKey
 from portal.models.summary import DailyCount
 
 __all__ = [
     "ADMIN",
+    "ApiToken",
     "INVESTOR",
     "REVIEWER",
     "ROLES",
@@ -28,6 +36,8 @@ __all__ = [
     "ApplicationEvent",
     "AuditEntry",
     "Baseline",
+    "BeneficialOwner",
+    "CompanyStatusEvent",
     "DailyCount",
     "Document",
     "Founder",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import lifecycle
@@ -32,6 +32,14 @@ class Application(db.Model):
 
     # Company
     company_name: Mapped[str] = mapped_column(String(200), default="")
+    # The name check's keys, kept with every change of company_name (services/company_names.py):
+    # the name as compared (indexed: the exact clash) and its words in alphabetical order.
+    normalised_name: Mapped[str] = mapped_column(
+        String(400), default="", server_default="", index=True
+    )
+    name_words: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # The normalised name whose similar names the investor has checked are not their company.
+    name_warning_accepted: Mapped[str] = mapped_column(String(400), default="", server_default="")
     legal_form: Mapped[str] = mapped_column(String(20), default="")
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id"))
@@ -48,6 +56,11 @@ class Application(db.Model):
     director_nationality: Mapped[str] = mapped_column(String(2), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
+
+    # Beneficial owners: instead of listing any, the declaration that no natural person owns
+    # or controls the company (as Companies House's "no registrable person"), with its reason.
+    owners_none_declared: Mapped[bool] = mapped_column(default=False, server_default=false())
+    owners_none_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -66,6 +79,11 @@ class Application(db.Model):
     sector: Mapped[Sector | None] = relationship()
     founders: Mapped[list[Founder]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="Founder.position"
+    )
+    owners: Mapped[list[BeneficialOwner]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="BeneficialOwner.position",
     )
     documents: Mapped[list[Document]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="Document.id"
@@ -130,6 +148,32 @@ class Founder(db.Model):
     share: Mapped[Decimal] = mapped_column(Numeric(5, 2))
 
     application: Mapped[Application] = relationship(back_populates="founders")
+
+
+class BeneficialOwner(db.Model):
+    """A natural person who owns or controls the company: 25% or more of its shares or votes,
+    directly or through a founding company, or control by other means."""
+
+    __tablename__ = "beneficial_owners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date]
+    nationality: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2
+    residence: Mapped[str] = mapped_column(String(2))  # country of residence, ISO 3166 alpha-2
+    # Natures of control: keys of services.owners.CONTROLS ("shares", "votes", ...).
+    controls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shares_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    votes_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # "" when held directly (or by other means); else the name of the founding legal entity
+    # it is held through (founders are replaced on every save, so no id would last).
+    held_through: Mapped[str] = mapped_column(String(200), default="")
+
+    application: Mapped[Application] = relationship(back_populates="owners")
 
 
 class Document(db.Model):

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal import lifecycle
 from portal.forms import GetForm
 from portal.i18n import data_text
 from portal.services.statements import MAX_STATEMENT
@@ -22,6 +23,7 @@ class RegistrySearchForm(GetForm):
     )
     zone = SelectField(_l("Zone"), validators=[Optional()])
     sector = SelectField(_l("Sector"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
 
     def __init__(self, *args, zones=(), sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +32,9 @@ class RegistrySearchForm(GetForm):
         ]
         self.sector.choices = [("", _l("All sectors"))] + [
             (s.code, data_text(s.name)) for s in sectors
+        ]
+        self.status.choices = [("", _l("Any status"))] + [
+            (s, lifecycle.COMPANY_STATE_LABELS[s]) for s in lifecycle.COMPANY_STATES
         ]
 
 

@@ -1,4 +1,5 @@
-"""The public registry of companies, certificate verification, and the certificate PDF."""
+"""The public registry of companies, certificate verification, the certificate PDF, and the
+register's daily bulk files (open data)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    send_from_directory,
     url_for,
 )
 from flask_login import login_required
@@ -22,7 +24,7 @@ from portal.access import get_application
 from portal.forms import VerifyForm
 from portal.page_cache import public_page
 from portal.registry.forms import CertificateCheckForm, RegistrySearchForm
-from portal.services import public_registry, signing, statements
+from portal.services import company_status, open_data, public_registry, signing, statements
 from portal.services.certificates import certificate_filename, render_certificate
 from portal.urls import page_number
 
@@ -30,14 +32,17 @@ bp = Blueprint("registry", __name__)
 
 
 @bp.get("/registry")
-@public_page(params=("q", "zone", "sector", "page"), free_text=("q",))
+@public_page(params=("q", "zone", "sector", "status", "page"), free_text=("q",))
 def index():
     zones, sectors = public_registry.zones(), public_registry.sectors()
     form = RegistrySearchForm(formdata=request.args, zones=zones, sectors=sectors)
     filters = public_registry.RegistryFilters()
     if form.validate():
         filters = public_registry.RegistryFilters(
-            q=(form.q.data or "").strip(), zone=form.zone.data or "", sector=form.sector.data or ""
+            q=(form.q.data or "").strip(),
+            zone=form.zone.data or "",
+            sector=form.sector.data or "",
+            status=form.status.data or "",
         )
     results = public_registry.search(filters, page_number(), current_app.config["PAGE_SIZE"])
     return render_template("registry/index.html", form=form, results=results, filters=filters)
@@ -52,7 +57,9 @@ def company(number: str):
         return render_template("registry/not_found.html", number=number, form=form), 404
     if record.number != number:
         return redirect(url_for("registry.company", number=record.number), 301)
-    return render_template("registry/company.html", company=record)
+    return render_template(
+        "registry/company.html", company=record, history=company_status.history(record.number)
+    )
 
 
 @bp.get("/verify")
@@ -120,6 +127,51 @@ def check():
         zones=public_registry.zones(),  # to name a statement's zone and sector by their codes
         sectors=public_registry.sectors(),
     ), status
+
+
+# A day's file is replaced only when it is published again the same day.
+OPEN_DATA_MAX_AGE = 3600
+
+
+@bp.get("/open-data/")
+def open_data_index():
+    """The register's bulk files: each day's, with its size and checksum, and the fields."""
+    published = open_data.manifest()
+    return render_template(
+        "registry/open_data.html",
+        published=published,
+        keep_days=current_app.config["OPEN_DATA_KEEP_DAYS"],
+        licence=open_data.LICENCE,
+        licence_url=open_data.LICENCE_URL,
+        dictionary=open_data.DICTIONARY,
+    )
+
+
+@bp.get("/open-data/latest.<any(csv, jsonl):format_>.gz")
+def open_data_latest(format_: str):
+    latest = open_data.manifest().latest
+    data_file = latest.file(format_) if latest else None
+    if data_file is None:
+        abort(404)
+    return redirect(url_for("registry.open_data_file", name=data_file.name))
+
+
+@bp.get("/open-data/<name>")
+def open_data_file(name: str):
+    """A file the manifest names (nothing else of the directory): a day's file as a download,
+    the manifest and the data dictionary as JSON."""
+    path = open_data.published_path(name)
+    if path is None:
+        abort(404)
+    media_type = open_data.media_type(name)
+    return send_from_directory(
+        path.parent,
+        path.name,
+        mimetype=media_type,
+        as_attachment=media_type == open_data.GZIP_TYPE,  # the JSON documents open in place
+        download_name=name,
+        max_age=OPEN_DATA_MAX_AGE,
+    )
 
 
 @bp.get("/applications/<int:application_id>/certificate.pdf")

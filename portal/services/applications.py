@@ -18,6 +18,7 @@ from portal.i18n import data_text
 from portal.models import (
     Application,
     ApplicationEvent,
+    BeneficialOwner,
     Founder,
     RejectionReason,
     Sector,
@@ -25,16 +26,17 @@ from portal.models import (
     Zone,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, daily_counts
+from portal.services import DomainError, company_names, daily_counts, owners
 from portal.services.mail import queue_email
 from portal.services.zone_time import format_moment, local_date
 from portal.urls import external_url
 
-STEPS = ("company", "investment", "founders", "documents", "review")
+STEPS = ("company", "investment", "founders", "owners", "documents", "review")
 STEP_LABELS = {
     "company": _l("Company"),
     "investment": _l("Investment"),
     "founders": _l("Founders"),
+    "owners": _l("Beneficial owners"),
     "documents": _l("Documents"),
     "review": _l("Review and submit"),
 }
@@ -96,6 +98,7 @@ class Problem:
     step: str
     field: str | None
     message: str
+    label: str = ""  # what the field is called, when FIELD_LABELS does not name it
 
 
 def step_index(step: str) -> int:
@@ -183,6 +186,53 @@ def set_founders(application: Application, rows: list[dict]) -> None:
     remember_step(application, "founders")
 
 
+def owner_rows(application: Application) -> list[dict]:
+    """The stored owners as the rows the owners' rules and the form read."""
+    return [{name: getattr(o, name) for name in owners.ROW_FIELDS} for o in application.owners]
+
+
+def _owner_problems(application: Application, rows: list[dict], declared: bool, reason: str):
+    return owners.problems(rows, declared, reason, application.founders, utcnow().date())
+
+
+def save_owners(
+    application: Application, rows: list[dict] | None, declared: bool, reason: str
+) -> tuple[bool, list[Problem]]:
+    """Store the beneficial owners (`rows`: dicts of owners.ROW_FIELDS) or the declaration that
+    there are none: whether they were stored, and what the step still lacks. Nothing is stored
+    when the form did not parse (`rows` None) or a value is refused (a date of birth in the
+    future, a percent above 100): then the problems are the refusals."""
+    ensure_editable(application)
+    if rows is None:
+        remember_step(application, "owners")
+        return False, []
+    found = _owner_problems(application, rows, declared, reason)
+    if any(p.refused for p in found):
+        remember_step(application, "owners")
+        return False, [Problem("owners", p.field, p.message, p.label) for p in found if p.refused]
+    application.owners.clear()
+    db.session.flush()
+    for position, row in enumerate(rows):
+        application.owners.append(
+            BeneficialOwner(
+                position=position,
+                name=row["name"].strip(),
+                birth_date=row["birth_date"],
+                nationality=row["nationality"],
+                residence=row["residence"],
+                controls=[c for c in owners.CONTROLS if c in set(row.get("controls") or ())],
+                shares_percent=row.get("shares_percent"),
+                votes_percent=row.get("votes_percent"),
+                held_through=(row.get("held_through") or "").strip(),
+            )
+        )
+    application.owners_none_declared = bool(declared)
+    application.owners_none_reason = (reason or "").strip() if declared else ""
+    remember_step(application, "owners")
+    db.session.flush()
+    return True, step_problems(application, "owners")
+
+
 def step_problems(application: Application, step: str) -> list[Problem]:
     """What the step still lacks for the application to be complete."""
     problems: list[Problem] = []
@@ -192,6 +242,10 @@ def step_problems(application: Application, step: str) -> list[Problem]:
             if name not in OPTIONAL_FIELDS and (value is None or value == ""):
                 problems.append(Problem(step, name, _("This field is required.")))
     if step == "company":
+        # A name taken since the draft was saved is refused again at submission.
+        clash = name_clash(application)
+        if clash is not None:
+            problems.append(Problem(step, "company_name", clash))
         if application.zone is not None and not application.zone.active:
             problems.append(Problem(step, "zone_id", _("This zone no longer takes applications.")))
         try:
@@ -207,6 +261,16 @@ def step_problems(application: Application, step: str) -> list[Problem]:
             check_shares([f.share for f in application.founders])
         except DomainError as exc:
             problems.append(Problem(step, exc.field, exc.message))
+    elif step == "owners":
+        problems += [
+            Problem(step, p.field, p.message, p.label)
+            for p in _owner_problems(
+                application,
+                owner_rows(application),
+                application.owners_none_declared,
+                application.owners_none_reason,
+            )
+        ]
     elif step == "documents":
         present = {d.doc_type for d in application.documents}
         for doc_type in REQUIRED_DOCUMENTS:
@@ -237,8 +301,41 @@ def save_fields(application: Application, step: str, values: dict) -> list[Probl
 
 def refusals(application: Application, problems: list[Problem]) -> list[Problem]:
     """The problems shown whichever button was pressed: a draft may be incomplete, but a
-    sector the zone does not admit is refused as soon as it is chosen."""
-    return [p for p in problems if p.field == "sector_id" and application.sector_id]
+    sector the zone does not admit, or a name already taken, is refused as soon as it is chosen."""
+    return [
+        p
+        for p in problems
+        if (p.field == "sector_id" and application.sector_id)
+        or (p.field == "company_name" and application.company_name)
+    ]
+
+
+def name_clash(application: Application) -> str | None:
+    """Why the proposed name cannot be had (a registered company or an application under
+    review has it), or None."""
+    if not application.company_name:
+        return None
+    result = company_names.check(application.company_name, exclude_application_id=application.id)
+    return result.message if result.clash else None
+
+
+def check_company_name(
+    application: Application, accepted: bool | None = None
+) -> tuple[company_names.NameCheck, Problem | None]:
+    """The name check of the proposed name, and the warning that still stops "Save and
+    continue": similar names the investor has not ticked "I have checked" for. `accepted` is
+    the box as sent (None when only reading); the tick is remembered for this name only."""
+    result = company_names.check(application.company_name, exclude_application_id=application.id)
+    if accepted is not None:
+        ensure_editable(application)
+        application.name_warning_accepted = result.normalised if accepted else ""
+    if not result.similar or application.name_warning_accepted == result.normalised:
+        return result, None
+    return result, Problem(
+        "company",
+        "similar_names_checked",
+        _("Tick the box if your company is not one of the similar names, or change the name."),
+    )
 
 
 def save_founders(application: Application, rows: list[dict] | None) -> list[Problem]:

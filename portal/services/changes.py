@@ -8,14 +8,16 @@ reviewer's page compares that snapshot with the application as it is now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from portal import i18n
 from portal.extensions import db
 from portal.models import Application, ApplicationEvent, Sector, Zone
+from portal.services import owners as owners_service
 from portal.services.applications import (
     DOCUMENT_TYPES,
     FIELD_LABELS,
@@ -41,11 +43,31 @@ def _raw(value) -> str | None:
     return str(value)
 
 
+def _owners(application: Application) -> list:
+    owners = [
+        [
+            o.name,
+            o.birth_date.isoformat(),
+            o.nationality,
+            o.residence,
+            list(o.controls or ()),
+            _raw(o.shares_percent),
+            _raw(o.votes_percent),
+            o.held_through,
+        ]
+        for o in application.owners
+    ]
+    if application.owners_none_declared:
+        owners.append(["", None, "", "", [], None, None, application.owners_none_reason])
+    return owners
+
+
 def snapshot(application: Application) -> dict:
-    """The application's fields, founders and documents, as plain JSON values."""
+    """The application's fields, founders, beneficial owners and documents, as plain JSON."""
     return {
         "fields": {name: _raw(getattr(application, name)) for name in FIELDS},
         "founders": [[f.kind, f.name, f.nationality, _raw(f.share)] for f in application.founders],
+        "owners": _owners(application),
         "documents": [[d.id, d.doc_type, d.original_name] for d in application.documents],
     }
 
@@ -73,6 +95,37 @@ def _show_founders(founders: list) -> str:
         f"{name} ({i18n.country_name(nationality)}) {format_decimal(Decimal(share or 0))} %"
         for _kind, name, nationality, share in founders
     )
+
+
+def _show_owners(owners: list) -> str:
+    """Each owner as one line of facts, e.g. Li Wei (Sep 3, 1978; China; Country of residence:
+    China): Owns shares: at least 25%; Shares, %: 30; Through Xinjiang Textile Co."""
+    labels = owners_service.FIELD_LABELS
+    shown = []
+    for name, born, nationality, residence, controls, shares, votes, through in owners:
+        if not name:  # the declaration that there is none, with its reason
+            shown.append(
+                str(_l("Declared that there is no beneficial owner: %(reason)s", reason=through))
+            )
+            continue
+        facts = [
+            *owners_service.controls_of(controls),
+            *(
+                f"{labels[field]}: {format_decimal(Decimal(value))}"
+                for field, value in (("shares_percent", shares), ("votes_percent", votes))
+                if value is not None
+            ),
+            *([str(_l("Through %(founder)s", founder=through))] if through else []),
+        ]
+        person = "; ".join(
+            [
+                format_date(date.fromisoformat(born)),
+                i18n.country_name(nationality),
+                f"{labels['residence']}: {i18n.country_name(residence)}",
+            ]
+        )
+        shown.append(f"{name} ({person}): " + "; ".join(facts))
+    return " · ".join(shown)
 
 
 def _show_document(document: list) -> str:
@@ -109,6 +162,15 @@ def compare(before: dict, application: Application) -> list[Change]:
                 str(_l("Founders")),
                 _show_founders(before["founders"]),
                 _show_founders(now["founders"]),
+            )
+        )
+    # A snapshot taken before owners were recorded says nothing of them: no change is shown.
+    if "owners" in before and before["owners"] != now["owners"]:
+        changes.append(
+            Change(
+                str(_l("Beneficial owners")),
+                _show_owners(before["owners"]),
+                _show_owners(now["owners"]),
             )
         )
     kept = {d[0] for d in before["documents"]}

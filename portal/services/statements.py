@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from portal import lifecycle
 from portal.models import Registration
 from portal.services.signing import STATEMENT_ALGORITHM, PublishedKeys, SigningKeys
 
@@ -36,7 +37,10 @@ class Verdict(StrEnum):
     VALID = "valid"  # signed by the portal (online: and the register says the same, today)
     FORGED = "forged"  # the signature fails, or the data differ from the register
     UNREADABLE = "unreadable"  # no statement in the text (offline only; online that is forged)
-    # To come with the company's life: SUPERSEDED (a later version exists), STRUCK_OFF.
+    # Online only, for a genuine statement: what the register says of the company today.
+    SUSPENDED = "suspended"  # the company is suspended (since `Check.since`)
+    STRUCK_OFF = "struck_off"  # struck off the register: not valid since `Check.since`
+    # To come with changes after registration: SUPERSEDED (a later version exists).
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class Check:
     statement: Statement | None = None
     reason: str = ""  # why it is not valid, for the reader
     differences: tuple[Difference, ...] = ()
+    since: date | None = None  # suspended or struck off: since this day (the zone's calendar)
 
     @property
     def is_valid(self) -> bool:
@@ -140,6 +145,14 @@ class Check:
     @property
     def is_unreadable(self) -> bool:
         return self.verdict == Verdict.UNREADABLE
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.verdict == Verdict.SUSPENDED
+
+    @property
+    def is_struck_off(self) -> bool:
+        return self.verdict == Verdict.STRUCK_OFF
 
 
 def check_offline(text: str, published: PublishedKeys) -> Check:
@@ -216,8 +229,23 @@ def check_online(text: str, registration: Registration, published: PublishedKeys
 
 
 def _standing(check: Check, registration: Registration) -> Check:
-    """What the register says of a genuine statement today: valid and current, for now.
+    """What the register says of a genuine statement today: struck off (since a date: final,
+    and it outranks everything else), suspended (since a date), or valid and current.
 
-    With the company's life this becomes superseded (a later version exists) or struck off
-    (since a date): each is one more test here, and one more Verdict."""
+    Superseded (a later certificate version exists, changes after registration) is one more
+    test here, after struck off, and one more Verdict."""
+    if lifecycle.is_company_struck_off(registration):
+        return replace(
+            check,
+            verdict=Verdict.STRUCK_OFF,
+            reason=_l("The company is struck off the register."),
+            since=registration.status_since,
+        )
+    if lifecycle.is_company_suspended(registration):
+        return replace(
+            check,
+            verdict=Verdict.SUSPENDED,
+            reason=_l("The company is suspended on the register."),
+            since=registration.status_since,
+        )
     return check

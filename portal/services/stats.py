@@ -487,15 +487,44 @@ def backlog(now: datetime, filters: Filters) -> list[BacklogBucket]:
 # --- the whole page ---------------------------------------------------------------------------
 
 
+def as_of(filters: Filters, now: datetime) -> date:
+    """The last day the year-to-date figures count: the window's end, or today if sooner."""
+    return min(filters.end, zone_time.local_date(now, _zone(filters)))
+
+
+@dataclass(frozen=True)
+class Registrations:
+    """The public part of the dashboard (the API's registration statistics)."""
+
+    filters: Filters
+    daily: DailySeries
+    baselines: list[BaselineRate]
+    year_to_date: YearToDate
+    by_zone: Breakdown
+    by_sector: Breakdown
+
+
+def registrations(filters: Filters, now: datetime) -> Registrations:
+    """The dashboard's public figures for one window and scope, computed as the page does."""
+    rates = baselines()
+    return Registrations(
+        filters=filters,
+        daily=daily(filters),
+        baselines=rates,
+        year_to_date=year_to_date(as_of(filters, now), filters, rates),
+        by_zone=breakdown(filters, "zone"),
+        by_sector=breakdown(filters, "sector"),
+    )
+
+
 def dashboard(filters: Filters, now: datetime) -> Dashboard:
     """Every figure of the dashboard page for one window and scope."""
     rates = baselines()
-    as_of = min(filters.end, zone_time.local_date(now, _zone(filters)))
     return Dashboard(
         filters=filters,
         daily=daily(filters),
         baselines=rates,
-        year_to_date=year_to_date(as_of, filters, rates),
+        year_to_date=year_to_date(as_of(filters, now), filters, rates),
         by_zone=breakdown(filters, "zone"),
         by_sector=breakdown(filters, "sector"),
         funnel=funnel(filters),

@@ -39,8 +39,8 @@ def test_enter_in_a_field_saves_the_step_and_moves_on(live_server, page, investo
     second = page.get_by_role("group", name="Founder 2")
     second.get_by_label("Full name or company name").fill("Xinjiang Silk Co.")
     second.get_by_label("Full name or company name").press("Enter")
-    # Not a new empty founder: saved, and on to the documents.
-    expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
+    # Not a new empty founder: saved, and on to the beneficial owners.
+    expect(page.get_by_role("heading", name="Beneficial owners", exact=True)).to_be_visible()
 
     page.goto(f"{live_server}/applications/{application.id}/step/founders")
     expect(page.get_by_role("group", name="Founder 3")).to_have_count(0)
@@ -52,7 +52,7 @@ def test_enter_in_a_field_saves_the_step_and_moves_on(live_server, page, investo
 
 
 def test_errors_are_summarised_at_the_top_and_each_link_reaches_its_field(
-    live_server, page, browser, investor, screenshot
+    live_server, page, new_context, investor, screenshot
 ):
     application = complete_application(owner=investor)
     sign_in(page, live_server, investor)
@@ -79,21 +79,17 @@ def test_errors_are_summarised_at_the_top_and_each_link_reaches_its_field(
     expect(code).to_be_focused()
     expect(page.get_by_text("Economic activity code (OKED)", exact=True)).to_be_in_viewport()
 
-    phone = browser.new_context(viewport=PHONE, locale="en-US")
-    try:
-        small = phone.new_page()
-        sign_in(small, live_server, investor)
-        small.goto(f"{live_server}/applications/{application.id}/step/company")
-        small.get_by_label("Economic activity code (OKED)").fill("1392")
-        small.get_by_label("Economic activity code (OKED)").press("Enter")
-        expect(small.locator("[data-error-summary]")).to_be_focused()
-        overflow = small.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0
-        small.screenshot(path=str(SCREENSHOTS / "forms-company-errors-360.png"), full_page=True)
-    finally:
-        phone.close()
+    small = new_context(viewport=PHONE).new_page()
+    sign_in(small, live_server, investor)
+    small.goto(f"{live_server}/applications/{application.id}/step/company")
+    small.get_by_label("Economic activity code (OKED)").fill("1392")
+    small.get_by_label("Economic activity code (OKED)").press("Enter")
+    expect(small.locator("[data-error-summary]")).to_be_focused()
+    overflow = small.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    small.screenshot(path=str(SCREENSHOTS / "forms-company-errors-360.png"), full_page=True)
 
 
 def test_the_founders_errors_name_the_founder(live_server, page, investor, screenshot):

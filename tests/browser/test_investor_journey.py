@@ -91,6 +91,26 @@ def test_new_investor_signs_up_confirms_fills_all_steps_uploads_and_submits(
     second.get_by_label("Share, %").fill("40")
     page.get_by_role("button", name="Save and continue").click()
 
+    # A founder is a company: who stands behind it is declared, with Li Wei's own 60%.
+    expect(page.get_by_role("heading", name="Beneficial owners", exact=True)).to_be_visible()
+    owner = page.get_by_role("group", name="Owner 1")
+    owner.get_by_label("Full name").fill("Li Wei")
+    owner.get_by_label("Date of birth").fill("1979-05-21")
+    owner.get_by_label("Nationality").select_option(label="China")
+    owner.get_by_label("Country of residence").select_option(label="China")
+    owner.get_by_label("Owns shares: at least 25%").check()
+    owner.get_by_label("Shares, %").fill("60")
+    page.get_by_role("button", name="Add an owner").click()
+    behind = page.get_by_role("group", name="Owner 2")
+    behind.get_by_label("Full name").fill("Айгерим Жумабаева")
+    behind.get_by_label("Date of birth").fill("1988-11-02")
+    behind.get_by_label("Nationality").select_option(label="Kazakhstan")
+    behind.get_by_label("Country of residence").select_option(label="Kazakhstan")
+    behind.get_by_label("Holds voting rights: at least 25%").check()
+    behind.get_by_label("Votes, %").fill("40")
+    behind.get_by_label("Held").select_option(label="Through Қорғас Логистика ЖШС")
+    page.get_by_role("button", name="Save and continue").first.click()
+
     expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
     pdf = tmp_path / "passport.pdf"
     pdf.write_bytes(PDF_BYTES)
@@ -103,7 +123,8 @@ def test_new_investor_signs_up_confirms_fills_all_steps_uploads_and_submits(
     page.get_by_role("button", name="Continue to review").click()
 
     expect(page.get_by_role("heading", name="Review and submit", exact=True)).to_be_visible()
-    expect(page.get_by_text("Қорғас Логистика ЖШС")).to_be_visible()
+    expect(page.get_by_text("Қорғас Логистика ЖШС", exact=True)).to_be_visible()
+    expect(page.get_by_text("Through Қорғас Логистика ЖШС", exact=True)).to_be_visible()
     page.get_by_label("I confirm that the information").check()
     screenshot("06-review")
     page.get_by_role("button", name="Submit the application").click()
