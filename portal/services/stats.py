@@ -8,7 +8,7 @@ moving averages over those few hundred numbers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -518,15 +518,11 @@ def registrations(filters: Filters, now: datetime) -> Registrations:
 
 
 def dashboard(filters: Filters, now: datetime) -> Dashboard:
-    """Every figure of the dashboard page for one window and scope."""
-    rates = baselines()
+    """Every figure of the dashboard page for one window and scope: the public ones (as the API
+    gives them) and the review's."""
+    public = registrations(filters, now)
     return Dashboard(
-        filters=filters,
-        daily=daily(filters),
-        baselines=rates,
-        year_to_date=year_to_date(as_of(filters, now), filters, rates),
-        by_zone=breakdown(filters, "zone"),
-        by_sector=breakdown(filters, "sector"),
+        **{f.name: getattr(public, f.name) for f in fields(public)},
         funnel=funnel(filters),
         review_times=review_times(filters),
         rejections=rejection_reasons(filters),
