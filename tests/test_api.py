@@ -14,7 +14,7 @@ from portal import lifecycle
 from portal.extensions import db
 from portal.models import ApiToken
 from portal.models.base import utcnow
-from portal.services import api_tokens, signing, statements
+from portal.services import api_tokens, company_status, signing, statements
 from tests import factories
 from tests.conftest import count_queries
 
@@ -79,6 +79,7 @@ PUBLIC_FIELDS = {
     "status",
     "status_reason",
     "status_since",
+    "status_history",  # of one company: its changes of status, without who made them
 }
 
 
@@ -125,6 +126,39 @@ def test_companies_are_filtered_by_their_status(client, companies):
     assert struck_off.get_json()["items"][0]["status_since"] == "2026-06-01"
     assert "KEG-LOG-2026-000001" not in _numbers(active)
     assert client.get("/api/v1/companies?status=sleeping").status_code == 400
+
+
+def test_a_company_shows_the_history_of_its_status_but_not_who_changed_it(client, companies, admin):
+    registration = companies["silk"].registration
+    company_status.change_status(
+        registration, lifecycle.SUSPENDED, admin, "Annual accounts not filed", date(2026, 6, 1)
+    )
+    db.session.commit()
+    company_status.change_status(
+        registration, lifecycle.ACTIVE, admin, "Accounts filed", date(2026, 6, 20)
+    )
+    db.session.commit()
+
+    answer = client.get("/api/v1/companies/KEG-IND-2026-000001")
+    data = answer.get_json()
+
+    assert data["status"] == lifecycle.ACTIVE and data["status_since"] == "2026-06-20"
+    assert data["status_history"] == [
+        {
+            "from_status": lifecycle.SUSPENDED,
+            "to_status": lifecycle.ACTIVE,
+            "reason": "Accounts filed",
+            "effective_on": "2026-06-20",
+        },
+        {
+            "from_status": lifecycle.ACTIVE,
+            "to_status": lifecycle.SUSPENDED,
+            "reason": "Annual accounts not filed",
+            "effective_on": "2026-06-01",
+        },
+    ]
+    assert admin.email not in answer.get_data(as_text=True)
+    assert client.get("/api/v1/companies/KEG-IND-2026-000002").get_json()["status_history"] == []
 
 
 def test_verify_says_a_genuine_certificate_of_a_struck_off_company_is_no_longer_valid(

@@ -135,6 +135,29 @@ class Company(ma.Schema):
     status_since = fields.Date(required=True, allow_none=True, metadata={"example": "2026-03-14"})
 
 
+class StatusChange(ma.Schema):
+    """A change of the company's status on the register (who made it is not published)."""
+
+    from_status = fields.String(
+        required=True,
+        validate=validate.OneOf(lifecycle.COMPANY_STATES),
+        metadata={"example": "active"},
+    )
+    to_status = fields.String(
+        required=True,
+        validate=validate.OneOf(lifecycle.COMPANY_STATES),
+        metadata={"example": "suspended"},
+    )
+    reason = fields.String(required=True, metadata={"example": "Annual accounts not filed"})
+    effective_on = fields.Date(required=True, metadata={"example": "2026-06-01"})
+
+
+class CompanyDetail(Company):
+    """One company's public record, with the history of its status, the latest change first."""
+
+    status_history = fields.List(fields.Nested(StatusChange), required=True)
+
+
 class Links(ma.Schema):
     self = fields.String(required=True, metadata={"example": "/api/v1/companies?page=2"})
     first = fields.String(required=True)

@@ -25,7 +25,15 @@ from portal.api import cache, schemas
 from portal.api.problems import ApiProblem, problem_response
 from portal.extensions import db, limiter
 from portal.models.base import utcnow
-from portal.services import api_tokens, public_registry, reference, signing, statements, stats
+from portal.services import (
+    api_tokens,
+    company_status,
+    public_registry,
+    reference,
+    signing,
+    statements,
+    stats,
+)
 
 # Public answers may be kept this long by browsers and proxies (they revalidate with the ETag).
 MAX_AGE = 60
@@ -156,7 +164,7 @@ NOT_REGISTERED = _l("No company is registered under this number")
 
 @bp.route("/companies/<string(maxlength=64):number>")
 @bp.arguments(schemas.NoParameters, location="query")
-@bp.response(200, schemas.Company)
+@bp.response(200, schemas.CompanyDetail)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.doc(tags=["Companies"], summary="One company's public record")
 def company(_args, number: str):
@@ -164,7 +172,16 @@ def company(_args, number: str):
         found = public_registry.company(number)
         if found is None:
             raise ApiProblem(404, NOT_REGISTERED)
-        return encode(public_registry.record(found))
+        history = [
+            {
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "reason": change.reason,
+                "effective_on": change.effective_on.isoformat(),
+            }
+            for change in company_status.history(found.number)
+        ]
+        return encode(public_registry.record(found) | {"status_history": history})
 
     return json_answer(cache.kept(f"company:{public_registry.normalise_number(number)}", build))
 
