@@ -41,13 +41,18 @@ def pytest_collection_modifyitems(config, items):
                 )
 
 
-def _files_read_at_once(app):
-    """Files (stylesheets, scripts) read whole and closed as soon as the app answers with them.
+def _answers_closed_once_sent(app):
+    """Every answer closed as soon as its last byte is written, as gunicorn does.
 
     Werkzeug's development server skips closing an answer when the browser drops the connection
-    while the server drains the request; a file left open then fails a later test with a
-    ResourceWarning. Flask hands files to the server's `wsgi.file_wrapper`, so this one reads
-    the file at once and leaves nothing to close. Other answers are untouched."""
+    while the server drains the request (the drain's read raises before `close()`). Two things
+    hang on that close: a file answer's file (left open, it fails a later test with a
+    ResourceWarning), and the work a view leaves for after its answer, such as delivering the
+    e-mail it queued (services/mail.py): a sign-up's confirmation link then never reached the
+    outbox, once in CI. So each answer is handed to the server as a generator that closes it
+    when the last chunk has been written; and files, which Flask hands to the server's
+    `wsgi.file_wrapper`, are read at once, leaving nothing open even if the browser drops the
+    connection mid-answer."""
 
     def read_at_once(file, block_size=8192):
         try:
@@ -57,7 +62,12 @@ def _files_read_at_once(app):
 
     def served(environ, start_response):
         environ["wsgi.file_wrapper"] = read_at_once
-        return app(environ, start_response)
+        answer = app(environ, start_response)
+        try:
+            yield from answer
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
 
     return served
 
@@ -65,7 +75,7 @@ def _files_read_at_once(app):
 @pytest.fixture
 def live_server(app):
     """The test's app, served by a real HTTP server in a thread."""
-    server = make_server("127.0.0.1", 0, _files_read_at_once(app), threaded=True)
+    server = make_server("127.0.0.1", 0, _answers_closed_once_sent(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
