@@ -142,6 +142,9 @@ def from_environment(instance_path: str) -> dict:
         "CACHE_NO_NULL_WARNING": True,
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kg:"),
         "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_SECONDS", "600")),
+        # How often each process asks the shared cache whether the public data changed: a change
+        # shows at once through the process that made it, within this many seconds elsewhere.
+        "PUBLIC_VERSION_SECONDS": float(os.environ.get("PUBLIC_VERSION_SECONDS", "1")),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Requests to the public API (portal/api/) per client address.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300/minute"),

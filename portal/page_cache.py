@@ -16,6 +16,7 @@ a warning in the log: the page is rendered as if there were no cache.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import secrets
 import time
@@ -141,14 +142,16 @@ def public_page(view=None, *, params: tuple[str, ...] = (), free_text: tuple[str
         if stored is not None and stored[0] == version:
             body = stored[1]
             if CSRF_SLOT in body:
-                body = body.replace(CSRF_SLOT, generate_csrf())
-            return Response(body, mimetype="text/html")
+                return Response(body.replace(CSRF_SLOT, generate_csrf()), mimetype="text/html")
+            return _conditional(Response(body, mimetype="text/html"), version, key)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and response.mimetype == "text/html":
             body = response.get_data(as_text=True)
             token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
             if token:
                 body = body.replace(token, CSRF_SLOT)
+            else:
+                response = _conditional(response, version, key)
             try:
                 if shared:
                     cache.set(key, (version, body))
@@ -159,6 +162,17 @@ def public_page(view=None, *, params: tuple[str, ...] = (), free_text: tuple[str
         return response
 
     return wrapper
+
+
+def _conditional(response: Response, version: str, key: str) -> Response:
+    """A page that is the same bytes for every visitor in its language (no CSRF token): its
+    ETag names the public version and the page, so a browser that has it is answered 304 until
+    the public data change; it asks again each time (no-cache), so a change shows at once."""
+    digest = hashlib.blake2s(f"{version}\x00{key}".encode(), digest_size=12).hexdigest()
+    response.set_etag(digest)
+    response.cache_control.no_cache = True
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response.make_conditional(request)
 
 
 # The pages this process served last, by key: (version, body). Served only while their version
@@ -175,13 +189,22 @@ def _keep_locally(key: str, stored: tuple) -> None:
 
 
 def _version() -> str:
-    """The public version the pages are rendered under (set on first use), read once a request."""
+    """The public version the pages are rendered under (set on first use), read once a request
+    and fetched from the shared cache at most every PUBLIC_VERSION_SECONDS by each process: a
+    change made through another process shows there within that time (1 s by default), one
+    made through this process at once (`renew`). A version read too early is only ever older
+    than the data, so a page is never kept under a version newer than what it shows."""
     version = g.get("_public_version")
     if version is None:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=0)
+        seen = current_app.extensions.setdefault("public_version", [None, 0.0])
+        now = time.monotonic()
+        version = seen[0]
+        if version is None or now - seen[1] >= current_app.config["PUBLIC_VERSION_SECONDS"]:
             version = cache.get(VERSION_KEY)
+            if version is None:
+                cache.add(VERSION_KEY, secrets.token_hex(8), timeout=0)
+                version = cache.get(VERSION_KEY)
+            seen[:] = [version, now]
         g._public_version = version
     return version
 
@@ -223,10 +246,13 @@ def renew() -> None:
     """A new public version: every cached page is rendered afresh on its next request."""
     if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
         return
+    version = secrets.token_hex(8)
     try:
-        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
+        cache.set(VERSION_KEY, version, timeout=0)
     except Exception as error:  # noqa: BLE001
         _failed("renewing", error)
+    else:
+        current_app.extensions["public_version"] = [version, time.monotonic()]
 
 
 # --- the dashboard's figures ---------------------------------------------------------------

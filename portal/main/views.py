@@ -86,6 +86,15 @@ def help_guide(guide: str):
     )
 
 
+@bp.get("/language/<code>")
+def visitor_language(code: str):
+    """A visitor's language, kept in the session only (the links of the header). A signed-in
+    user's choice is saved on the account through the form below, never by a link."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+
+
 @bp.post("/language")
 def set_language():
     code = request.form.get("code", "")

@@ -34,7 +34,7 @@ def test_pages_fit_a_phone_screen(live_server, new_context, language):
     registered_application(owner=investor)
     page = new_context(viewport=PHONE).new_page()
     page.goto(live_server + "/")
-    page.locator(f"button[value={language}]").click()
+    page.locator(f".lang-switch [lang={language}]").click()
     pages = {
         investor: [
             "/",
