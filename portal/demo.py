@@ -36,7 +36,7 @@ from portal.models import (
 from portal.services import accounts as accounts_service
 from portal.services import admin as admin_service
 from portal.services import applications as app_service
-from portal.services import daily_counts, review, zone_time
+from portal.services import company_status, daily_counts, review, zone_time
 from portal.services.documents import add_document, store_document
 from portal.services.mail import after_commit_delivery
 from portal.services.numbering import assign_registrations
@@ -488,7 +488,39 @@ def load_history(days: int = HISTORY_DAYS, today: date | None = None, seed: int 
     if registrations:  # none in a day or two: decisions take days
         db.session.execute(_bulk_insert(Registration), _rows(registrations))
     db.session.commit()
+    _company_statuses(rng, _user(ADMIN, *DEMO_USERS[0][1:]), today)
+    db.session.commit()
     return len(applications)
+
+
+# What befell some of the history's older companies since: (moves, each a target status, how
+# many days before today it took effect, and the reason the public record shows).
+DEMO_STATUS_CHANGES = (
+    ((lifecycle.SUSPENDED, 20, "Annual report not filed by the deadline."),),
+    (
+        (lifecycle.SUSPENDED, 25, "Licence for the warehouse under review by the zone."),
+        (lifecycle.ACTIVE, 9, "Licence confirmed by the zone administration."),
+    ),
+    ((lifecycle.STRUCK_OFF, 12, "Liquidated by decision of its founders."),),
+)
+
+
+def _company_statuses(rng, admin: User, today: date) -> None:
+    """A suspension, a suspension lifted and a strike-off among companies registered at least
+    a month before `today`, through the service admins use (events, audit, e-mails)."""
+    older = db.session.scalars(
+        db.select(Registration)
+        .where(Registration.registered_on <= today - timedelta(days=30))
+        .order_by(Registration.number)
+    ).all()
+    if len(older) < len(DEMO_STATUS_CHANGES):
+        return
+    for registration, moves in zip(
+        rng.sample(older, len(DEMO_STATUS_CHANGES)), DEMO_STATUS_CHANGES, strict=True
+    ):
+        for target, days_before, reason in moves:
+            effective_on = today - timedelta(days=days_before)
+            company_status.change_status(registration, target, admin, reason, effective_on)
 
 
 def _bulk_insert(model):

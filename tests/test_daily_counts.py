@@ -122,3 +122,20 @@ def test_rebuild_replaces_the_counts_by_a_recount(moves):
     db.session.commit()
 
     assert daily_counts.stored() == daily_counts.recount()
+
+
+def test_the_demo_history_holds_a_suspension_a_suspension_lifted_and_a_strike_off(app):
+    from portal import lifecycle
+    from portal.demo import load_history
+    from portal.models import CompanyStatusEvent, Registration
+
+    load_history(days=60, today=date(2026, 4, 10))
+
+    statuses = db.session.scalars(db.select(Registration.status)).all()
+    moves = db.session.execute(
+        db.select(CompanyStatusEvent.from_status, CompanyStatusEvent.to_status)
+    ).all()
+    assert statuses.count(lifecycle.SUSPENDED) == 1
+    assert statuses.count(lifecycle.STRUCK_OFF) == 1
+    assert (lifecycle.SUSPENDED, lifecycle.ACTIVE) in moves  # one was lifted
+    assert daily_counts.stored() == daily_counts.recount()
