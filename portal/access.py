@@ -33,6 +33,20 @@ staff_required = roles_required(*STAFF_ROLES)
 admin_required = roles_required(ADMIN)
 
 
+def company_status_required(view):
+    """Signed in as someone who may change companies' status: an admin, or a reviewer an admin
+    gave the right to (403 otherwise)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.changes_company_status:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def can_view(application: Application, user) -> bool:
     if application.owner_id == user.id:
         return True

@@ -160,11 +160,11 @@ def is_resubmitted(application) -> bool:
 # --- A registered company's status on the register ----------------------------------------------
 #
 # After registration the company itself has a life of its own: active, suspended for a while,
-# or struck off (liquidated), which is final. Only admins move it: a suspension stops a company
-# from trading on the register's word, so it is a decision of the register's administration, not
-# of the reviewer who approved the application (reviewers see the status; a right for chosen
-# reviewers would be one more role here). Every move needs a reason and an effective date
-# (services/company_status.py).
+# or struck off (liquidated), which is final. Admins move it, and the reviewers an admin has given
+# the right to (`User.changes_company_status`): a suspension stops a company from trading on the
+# register's word, so it is a decision of the register's administration, not part of every
+# reviewer's work (every reviewer sees the status). Every move needs a reason and an effective
+# date (services/company_status.py).
 
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -178,14 +178,14 @@ COMPANY_STATE_LABELS = {
     STRUCK_OFF: _l("Struck off"),
 }
 
-# Who may move a company: admins only (see above).
-ADMINS = "admins"
+# Who may move a company: admins and the reviewers given the right (see above).
+REGISTRARS = "registrars"
 
 COMPANY_MOVES = (
-    Move("suspend", ACTIVE, SUSPENDED, ADMINS),
-    Move("restore", SUSPENDED, ACTIVE, ADMINS),
-    Move("strike_off", ACTIVE, STRUCK_OFF, ADMINS),
-    Move("strike_off", SUSPENDED, STRUCK_OFF, ADMINS),
+    Move("suspend", ACTIVE, SUSPENDED, REGISTRARS),
+    Move("restore", SUSPENDED, ACTIVE, REGISTRARS),
+    Move("strike_off", ACTIVE, STRUCK_OFF, REGISTRARS),
+    Move("strike_off", SUSPENDED, STRUCK_OFF, REGISTRARS),
 )
 
 # What each move is called where a person chooses it (the admins' form names the new status).
@@ -198,7 +198,7 @@ COMPANY_MOVE_LABELS = {
 
 def company_moves_for(registration, user) -> list[Move]:
     """The moves `user` may make on the company now (none once it is struck off)."""
-    if not user.is_admin:
+    if not user.changes_company_status:
         return []
     return [m for m in COMPANY_MOVES if m.source == registration.status]
 
@@ -210,8 +210,8 @@ def check_company_move(registration, target: str, user) -> Move:
     )
     if move is None:
         raise IllegalMove(f"a company that is {registration.status} cannot become {target}")
-    if move.by == ADMINS and not user.is_admin:
-        raise IllegalMove("only admins may change a company's status")
+    if move.by == REGISTRARS and not user.changes_company_status:
+        raise IllegalMove("only admins and reviewers given the right may change a company's status")
     return move
 
 

@@ -1,6 +1,7 @@
 """A registered company's status on the register: suspended, restored, struck off (final), each
-with a reason and an effective date, by admins only; shown on the public record, in the registry,
-on /verify and in the check of a certificate's signed statement."""
+with a reason and an effective date, by admins and the reviewers they give the right to; shown
+on the public record, in the registry, on /verify and in the check of a certificate's signed
+statement."""
 
 from __future__ import annotations
 
@@ -80,12 +81,15 @@ def test_the_lifecycle_allows_only_its_company_moves(app, admin, source, target,
             lifecycle.check_company_move(company, target, admin)
 
 
-def test_only_admins_may_move_a_company(app, reviewer, investor):
+def test_only_admins_and_reviewers_given_the_right_may_move_a_company(app, reviewer, investor):
     company = type("Company", (), {"status": lifecycle.ACTIVE})()
     for user in (reviewer, investor):
         assert lifecycle.company_moves_for(company, user) == []
         with pytest.raises(lifecycle.IllegalMove):
             lifecycle.check_company_move(company, lifecycle.SUSPENDED, user)
+    reviewer.company_status_right = investor.company_status_right = True
+    assert lifecycle.check_company_move(company, lifecycle.SUSPENDED, reviewer).action == "suspend"
+    assert lifecycle.company_moves_for(company, investor) == []  # never an investor
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -230,7 +234,9 @@ def test_the_form_refuses_a_move_after_a_strike_off(client, auth, admin, registr
 
 
 @pytest.mark.parametrize("role", ["reviewer", "investor"])
-def test_only_admins_reach_the_company_status_page(client, auth, registration, role, request):
+def test_without_the_right_nobody_but_admins_reaches_the_company_status_page(
+    client, auth, registration, role, request
+):
     auth.login(request.getfixturevalue(role))
 
     assert client.get(f"/admin/companies/{NUMBER}").status_code == 403
@@ -477,3 +483,84 @@ def test_two_admins_suspending_at_the_same_instant_record_one_change(app, make_a
     assert all(isinstance(e, lifecycle.IllegalMove) for e in errors)
     assert registration.status == lifecycle.SUSPENDED
     assert db.session.scalar(db.select(db.func.count(CompanyStatusEvent.id))) == 1
+
+
+# --- reviewers given the right ----------------------------------------------------------------
+
+
+def grant(client, auth, admin, user, granted: bool):
+    auth.login(admin)
+    response = client.post(
+        f"/admin/users/{user.id}/company-status-right", data={"granted": "1" if granted else "0"}
+    )
+    auth.logout()
+    return response
+
+
+def test_an_admin_gives_a_reviewer_the_right_and_the_reviewer_suspends_a_company(
+    client, auth, admin, reviewer, registered
+):
+    assert grant(client, auth, admin, reviewer, True).status_code == 302
+    db.session.refresh(reviewer)
+    assert reviewer.changes_company_status
+    entry = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "user.company_status_right")
+    ).one()
+    assert entry.actor_id == admin.id and "False → True" in entry.details
+
+    auth.login(reviewer)
+    home = client.get("/review/").get_data(as_text=True)
+    review_page = client.get(f"/review/applications/{registered.id}").get_data(as_text=True)
+    status_page = client.get(f"/admin/companies/{NUMBER}").get_data(as_text=True)
+    response = client.post(
+        f"/admin/companies/{NUMBER}",
+        data={
+            "status": lifecycle.SUSPENDED,
+            "reason": "Accounts not filed",
+            "effective_on": today(registered.registration.zone).isoformat(),
+        },
+    )
+
+    assert 'href="/admin/companies"' in home  # in the header: "Companies"
+    assert f'href="/admin/companies/{NUMBER}"' in review_page
+    assert 'class="admin-nav"' not in status_page  # the rest of the administration stays closed
+    assert client.get("/admin/users").status_code == 403
+    assert response.status_code == 302
+    assert registered.registration.status == lifecycle.SUSPENDED
+    assert registered.registration.status_changed_by_id == reviewer.id
+
+
+def test_a_right_taken_back_closes_the_pages_again(client, auth, admin, reviewer, registration):
+    grant(client, auth, admin, reviewer, True)
+    grant(client, auth, admin, reviewer, False)
+    db.session.refresh(reviewer)
+
+    auth.login(reviewer)
+    assert client.get(f"/admin/companies/{NUMBER}").status_code == 403
+    with pytest.raises(lifecycle.IllegalMove):
+        change(registration, lifecycle.SUSPENDED, reviewer)
+
+
+def test_only_a_reviewer_is_given_the_right(client, auth, admin, investor):
+    auth.login(admin)
+    response = client.post(
+        f"/admin/users/{investor.id}/company-status-right", data={"granted": "1"}
+    )
+    db.session.refresh(investor)
+
+    assert response.status_code == 302
+    assert "Only a reviewer is given this right" in client.get(response.location).get_data(
+        as_text=True
+    )
+    assert not investor.company_status_right and not investor.changes_company_status
+
+
+def test_the_users_page_offers_the_right_for_reviewers_only(
+    client, auth, admin, reviewer, investor
+):
+    auth.login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+
+    assert f"/admin/users/{reviewer.id}/company-status-right" in page
+    assert f"/admin/users/{investor.id}/company-status-right" not in page
+    assert f"/admin/users/{admin.id}/company-status-right" not in page

@@ -1,6 +1,7 @@
 """Administration pages: users, zones, sectors, the eligibility matrix, baselines,
 rejection reasons, the help pages' contacts, the audit log, undelivered e-mail and the status of
-registered companies. Admins only."""
+registered companies. Admins only, but for the companies' status, which the reviewers an admin
+gave the right to reach too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import lifecycle
-from portal.access import admin_required
+from portal.access import admin_required, company_status_required
 from portal.admin.forms import (
     ACTION_LABELS,
     KIND_LABELS,
@@ -171,6 +172,28 @@ def set_user_active(user_id: int):
         flash(_("%(email)s can sign in again.", email=user.email), "success")
     elif changed:
         flash(_("%(email)s is deactivated and signed out.", email=user.email), "success")
+    return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/company-status-right")
+@admin_required
+def set_company_status_right(user_id: int):
+    """Give a reviewer the right to suspend, restore and strike off companies, or take it back."""
+    user = db.get_or_404(User, user_id)
+    wanted = request.form.get("granted")
+    if not EmptyForm().validate_on_submit() or wanted not in ("0", "1"):
+        abort(400)
+    try:
+        changed = admin_service.set_company_status_right(user, wanted == "1", current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_users()
+    db.session.commit()
+    if changed and user.company_status_right:
+        flash(_("%(email)s may now change companies' status.", email=user.email), "success")
+    elif changed:
+        flash(_("%(email)s may no longer change companies' status.", email=user.email), "success")
     return _back_to_users()
 
 
@@ -388,7 +411,7 @@ def audit():
 
 
 @bp.get("/companies")
-@admin_required
+@company_status_required
 def companies():
     """Find a company by its registration number, to see and change its status."""
     form = CompanyLookupForm(formdata=request.args if request.args else None)
@@ -401,7 +424,7 @@ def companies():
 
 
 @bp.route("/companies/<number>", methods=["GET", "POST"])
-@admin_required
+@company_status_required
 def company(number: str):
     """A company's status, its history, and the form to change it (validate → change → commit
     → mail → redirect; refusals next to their field)."""

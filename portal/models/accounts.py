@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column()
+    # A reviewer an admin has given the right to suspend, restore and strike off companies
+    # (lifecycle.COMPANY_MOVES); admins always have it, and other roles never use it.
+    company_status_right: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -68,6 +71,15 @@ class User(UserMixin, db.Model):
     @property
     def is_investor(self) -> bool:
         return self.role == INVESTOR
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role == REVIEWER
+
+    @property
+    def changes_company_status(self) -> bool:
+        """May suspend, restore and strike off companies: an admin, or a reviewer given it."""
+        return self.is_admin or (self.is_reviewer and self.company_status_right)
 
     @property
     def has_second_factor(self) -> bool:

@@ -222,6 +222,26 @@ def set_active(user: User, active: bool, actor: User) -> bool:
     return True
 
 
+def set_company_status_right(user: User, granted: bool, actor: User) -> bool:
+    """Give a reviewer the right to change companies' status (lifecycle.COMPANY_MOVES), or take
+    it back; admins have it anyway and investors never get it."""
+    if not user.is_reviewer:
+        raise DomainError(
+            _("Only a reviewer is given this right: admins have it, investors never."),
+            field="granted",
+        )
+    if user.company_status_right == granted:
+        return False
+    record(
+        actor,
+        "user.company_status_right",
+        user_target(user),
+        f"may change companies' status: {user.company_status_right} → {granted}",
+    )
+    user.company_status_right = granted
+    return True
+
+
 # --- reference data: zones, sectors, baselines, rejection reasons ------------------------------
 
 
