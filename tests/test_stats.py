@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -406,3 +407,76 @@ def test_percentiles_interpolate_between_hour_buckets_like_percentile_cont():
 
     assert (overall.count, overall.median, overall.p90) == (5, Decimal("1.0"), Decimal("6.8"))
     assert per_key[2] == stats.Durations(2, Decimal("6.0"), Decimal("9.2"))
+
+
+def test_the_register_per_day_counts_moves_on_their_effective_day_and_the_active_companies(app):
+    from portal import lifecycle
+    from portal.services import company_status
+    from tests.factories import registered_application
+
+    admin = UserFactory(role="admin")
+    early, later, other_zone = (
+        registered_application(number="KEG-IND-2026-000001", registered_on=date(2026, 2, 1)),
+        registered_application(number="KEG-IND-2026-000002", registered_on=date(2026, 3, 3)),
+        registered_application(
+            zone_code="ICBC", number="ICBC-2026-000001", registered_on=date(2026, 2, 2)
+        ),
+    )
+    moves = [
+        (early, lifecycle.SUSPENDED, date(2026, 2, 20)),  # before the window
+        (early, lifecycle.ACTIVE, date(2026, 3, 2)),
+        (later, lifecycle.SUSPENDED, date(2026, 3, 4)),
+        (later, lifecycle.STRUCK_OFF, date(2026, 3, 5)),  # suspended already: no longer active
+        (other_zone, lifecycle.STRUCK_OFF, date(2026, 3, 4)),
+    ]
+    for application, target, on in moves:
+        company_status.change_status(application.registration, target, admin, "Reason", on)
+        db.session.commit()
+
+    everywhere = stats.companies(Filters(date(2026, 3, 1), date(2026, 3, 5)))
+    one_zone = stats.companies(Filters(date(2026, 3, 1), date(2026, 3, 5), zone_id=early.zone_id))
+
+    rows = [
+        (d.registered, d.suspended, d.restored, d.struck_off, d.active) for d in everywhere.days
+    ]
+    assert everywhere.active_before == 1  # two registered, the first one suspended
+    assert rows == [
+        (0, 0, 0, 0, 1),  # 1 March
+        (0, 0, 1, 0, 2),  # restored
+        (1, 0, 0, 0, 3),  # registered
+        (0, 1, 0, 1, 1),  # one suspended, the other zone's struck off
+        (0, 0, 0, 1, 1),  # the suspended one struck off: still one active
+    ]
+    assert [d.active for d in one_zone.days] == [0, 1, 2, 1, 1]
+
+
+def test_the_dashboard_shows_the_register_per_day_and_a_strike_off_renews_it(make_app):
+    from portal import lifecycle, page_cache
+    from portal.services import company_status
+    from tests.factories import registered_application
+
+    page_cache._local.clear()
+    app = make_app(CACHE_TYPE="SimpleCache")
+    with app.app_context():
+        admin = UserFactory(role="admin")
+        company = registered_application(registered_on=stats.today() - timedelta(days=3))
+        client = app.test_client()
+        client.post(
+            "/login", data={"email": admin.email, "password": "correct horse battery staple"}
+        )
+        before = client.get("/dashboard/").get_data(as_text=True)
+        company_status.change_status(
+            company.registration, lifecycle.STRUCK_OFF, admin, "Liquidated", stats.today()
+        )
+        db.session.commit()
+        after = client.get("/dashboard/").get_data(as_text=True)
+
+    assert "Companies on the register per day" in before
+    assert 'data-chart="companies"' in before
+    table = after[after.index('id="table-companies"') :]
+    last_row = table[: table.index("</tbody>")].rsplit("<tr>", 1)[1]
+    day, registered_, suspended, restored, struck_off, active = re.findall(
+        r'data-value="([^"]*)"', last_row
+    )
+    assert day == stats.today().isoformat()
+    assert (struck_off, active) == ("1", "0")  # struck off today, so none active at its end

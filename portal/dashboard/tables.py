@@ -355,8 +355,35 @@ def backlog_table(data: Dashboard) -> Table:
     )
 
 
+def companies_table(data: Dashboard) -> Table:
+    return Table(
+        key="companies",
+        title=str(_l("Companies on the register per day")),
+        columns=[
+            Column("day", str(_l("Date")), "date"),
+            Column("registered", str(_l("Registered"))),
+            Column("suspended", str(_l("Suspended"))),
+            Column("restored", str(_l("Restored"))),
+            Column("struck_off", str(_l("Struck off"))),
+            Column("active", str(_l("Active at the day's end"))),
+        ],
+        rows=[
+            [d.day, d.registered, d.suspended, d.restored, d.struck_off, d.active]
+            for d in data.companies.days
+        ],
+        chart="companies",
+        note=str(
+            _l(
+                "Suspensions, restorations and strike-offs count on the day they take effect. "
+                "Active companies are those registered and neither suspended nor struck off."
+            )
+        ),
+    )
+
+
 BUILDERS = {
     "daily": daily_table,
+    "companies": companies_table,
     "year-to-date": pace_table,
     "zones": lambda d: breakdown_table(d, "zone"),
     "sectors": lambda d: breakdown_table(d, "sector"),

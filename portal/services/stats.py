@@ -20,6 +20,8 @@ from portal.models import (
     Application,
     ApplicationEvent,
     Baseline,
+    CompanyStatusEvent,
+    Registration,
     RejectionReason,
     Sector,
     User,
@@ -163,6 +165,26 @@ class Dashboard:
     review_times: ReviewTimes
     rejections: list[ReasonCount]
     backlog: list[BacklogBucket]
+    companies: CompanySeries
+
+
+@dataclass(frozen=True)
+class CompanyDay:
+    """One day of the register: companies registered, status moves taking effect that day,
+    and the companies active at its end."""
+
+    day: date
+    registered: int
+    suspended: int
+    restored: int
+    struck_off: int
+    active: int
+
+
+@dataclass(frozen=True)
+class CompanySeries:
+    days: list[CompanyDay]
+    active_before: int  # active at the end of the day before the window
 
 
 def _round(value: Decimal, places: str = "0.01") -> Decimal:
@@ -517,6 +539,67 @@ def registrations(filters: Filters, now: datetime) -> Registrations:
     )
 
 
+# --- the companies on the register -------------------------------------------------------------
+
+# The first day anything can be counted from (before any registration).
+EPOCH = date(1900, 1, 1)
+
+
+def _status_moves(filters: Filters, start: date, end: date, by_day: bool):
+    """Status moves taking effect from `start` to `end` in the filters' zone and sector:
+    (day, from, to, count) rows, or (from, to, count) without `by_day`. Moves are few beside
+    the registrations (a company has a handful in its life), so they are counted from their
+    own table; the registrations come from the daily counts."""
+    columns = [CompanyStatusEvent.from_status, CompanyStatusEvent.to_status]
+    if by_day:
+        columns.insert(0, CompanyStatusEvent.effective_on)
+    stmt = (
+        select(*columns, func.count())
+        .join(Registration, Registration.id == CompanyStatusEvent.registration_id)
+        .where(CompanyStatusEvent.effective_on.between(start, end))
+        .group_by(*columns)
+    )
+    return db.session.execute(_scoped(stmt, Registration, filters)).all()
+
+
+def _leaving_active(source: str, target: str) -> int:
+    """How a move changes the number of companies not active: +1 leaving active, -1 back."""
+    return (source == lifecycle.ACTIVE) - (target == lifecycle.ACTIVE)
+
+
+def companies(filters: Filters) -> CompanySeries:
+    """Per day of the window: companies registered, suspended, restored and struck off (by the
+    day each move takes effect), and the companies active at the day's end."""
+    before = filters.start - timedelta(days=1)
+    registered_before = sum(
+        count for _day, count in _counted([daily_counts.REGISTERED], EPOCH, before, filters)
+    )
+    inactive_before = sum(
+        _leaving_active(source, target) * count
+        for source, target, count in _status_moves(filters, EPOCH, before, by_day=False)
+    )
+    registered = _counts_by_day(daily_counts.REGISTERED, filters.start, filters.end, filters)
+    moves: dict[date, list[tuple[str, str, int]]] = {}
+    for day, source, target, count in _status_moves(filters, filters.start, filters.end, True):
+        moves.setdefault(day, []).append((source, target, count))
+    active = registered_before - inactive_before
+    days = []
+    for day in filters.dates():
+        todays = moves.get(day, [])
+        active += registered.get(day, 0) - sum(_leaving_active(s, t) * n for s, t, n in todays)
+        days.append(
+            CompanyDay(
+                day=day,
+                registered=registered.get(day, 0),
+                suspended=sum(n for _s, t, n in todays if t == lifecycle.SUSPENDED),
+                restored=sum(n for _s, t, n in todays if t == lifecycle.ACTIVE),
+                struck_off=sum(n for _s, t, n in todays if t == lifecycle.STRUCK_OFF),
+                active=active,
+            )
+        )
+    return CompanySeries(days=days, active_before=registered_before - inactive_before)
+
+
 def dashboard(filters: Filters, now: datetime) -> Dashboard:
     """Every figure of the dashboard page for one window and scope: the public ones (as the API
     gives them) and the review's."""
@@ -527,4 +610,5 @@ def dashboard(filters: Filters, now: datetime) -> Dashboard:
         review_times=review_times(filters),
         rejections=rejection_reasons(filters),
         backlog=backlog(now, filters),
+        companies=companies(filters),
     )

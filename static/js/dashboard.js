@@ -101,6 +101,8 @@
                        y: { ticks: { autoSkip: false } } } };
   }
 
+  var COMPANY_COLOURS = ["#d98e04", "#2e7d32", "#b3261e"];  // suspended, restored, struck off
+
   function line(text, values, colour, extra) {
     return Object.assign({
       type: "line", label: text, data: values, borderColor: colour, backgroundColor: colour,
@@ -191,8 +193,28 @@
     };
   }
 
+  // The register per day: the moves as bars, the active companies as a line on their own axis.
+  function companiesConfig(data) {
+    var moves = ["suspended", "restored", "struck_off"];
+    var datasets = moves.map(function (key, i) {
+      return { type: "bar", label: label(data, key), data: column(data, key),
+               backgroundColor: COMPANY_COLOURS[i], yAxisID: "y", order: 2 };
+    });
+    datasets.push(line(label(data, "active"), column(data, "active"), "#0b5c7d",
+                       { yAxisID: "active", order: 1 }));
+    return {
+      data: { labels: labels(data), datasets: datasets },
+      options: { scales: {
+        x: { stacked: true },
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+        active: { position: "right", beginAtZero: false, grid: { drawOnChartArea: false },
+                  title: { display: true, text: label(data, "active") } }
+      } }
+    };
+  }
+
   var BUILDERS = { daily: dailyConfig, pace: paceConfig, stacked: stackedConfig, bar: barConfig,
-                   grouped: groupedConfig };
+                   grouped: groupedConfig, companies: companiesConfig };
 
   function merge(target, source) {
     Object.keys(source || {}).forEach(function (key) {
