@@ -32,6 +32,14 @@ STATE_LABELS = {
     WITHDRAWN: _l("Withdrawn"),
 }
 
+# What an application asks for: a new company's registration, or a change to a registered
+# company's record (its name, address, director, activity, founders or owners). Both go through
+# the same moves; approving a change issues a new version of the record instead of a number.
+REGISTRATION = "registration"
+CHANGE = "change"
+KINDS = (REGISTRATION, CHANGE)
+KIND_LABELS = {REGISTRATION: _l("Registration"), CHANGE: _l("Change")}
+
 # Who makes a move: the investor who owns the application, or staff (reviewers and admins).
 OWNER = "owner"
 STAFF = "staff"
@@ -149,6 +157,10 @@ def is_decided(application) -> bool:
 def is_approved(application) -> bool:
     """Approved, and so registered: it has a number and a certificate."""
     return application.status == APPROVED
+
+
+def is_change(application) -> bool:
+    return application.kind == CHANGE
 
 
 def is_resubmitted(application) -> bool:

@@ -38,6 +38,7 @@ from portal.models import (
     CompanyStatusEvent,
     PublishedKey,
     Registration,
+    RegistrationVersion,
     RejectionReason,
     Sector,
     Zone,
@@ -54,6 +55,7 @@ VERSION_KEY = "public:version"
 PUBLIC_MODELS = (
     Registration,
     CompanyStatusEvent,  # a company's status history (its registration changes with it)
+    RegistrationVersion,  # a company's record versions (likewise)
     Zone,
     Sector,
     ZoneContact,

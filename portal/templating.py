@@ -15,6 +15,7 @@ from flask_babel import get_locale as babel_locale
 from portal import i18n, lifecycle
 from portal.services import accounts as accounts_service
 from portal.services import applications as app_service
+from portal.services import company_changes
 from portal.services import owners as owners_service
 from portal.services.zone_time import format_day, format_moment
 
@@ -80,6 +81,9 @@ def register(app: Flask) -> None:
         money=money,
         STEP_LABELS=app_service.STEP_LABELS,
         STEPS=app_service.STEPS,
+        steps_of=app_service.steps_of,
+        changed_labels=company_changes.changed_labels,
+        KIND_LABELS=lifecycle.KIND_LABELS,
         DOCUMENT_TYPES=app_service.DOCUMENT_TYPES,
         LEGAL_FORMS=app_service.LEGAL_FORMS,
         FOUNDER_KINDS=app_service.FOUNDER_KINDS,

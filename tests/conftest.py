@@ -217,6 +217,11 @@ def outbox(app):
     return Outbox()
 
 
+def csrf_token_in(html: str) -> str:
+    """The CSRF token of the page's first form that has one."""
+    return re.search(r'name="csrf_token"[^>]*\svalue="([^"]+)"', html).group(1)
+
+
 def pytest_report_header(config):
     return f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
 

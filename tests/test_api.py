@@ -80,6 +80,8 @@ PUBLIC_FIELDS = {
     "status_reason",
     "status_since",
     "status_history",  # of one company: its changes of status, without who made them
+    "certificate_version",  # of one company: 1, and one more per approved change
+    "versions",  # of one company: what each approved change changed, and when (never who)
 }
 
 

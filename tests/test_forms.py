@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Application, OutgoingEmail
 from portal.services import applications as app_service
 from portal.services import review
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token_in
 from tests.factories import UserFactory, complete_application, sector, zone
 from tests.test_apply import company_data, errors, founders_data, new_application
 
@@ -327,7 +327,7 @@ def test_a_resubmission_is_receipted_too(app, reviewer):
 def signed_in(app, user):
     client = app.test_client()
     html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = csrf_token_in(html)
     response = client.post(
         "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )

@@ -183,6 +183,7 @@ def test_a_companys_public_page_shows_its_record_and_checks_its_certificate(clie
         "Legal form": "Limited liability partnership (LLP)",
         "Address in the zone": "Industrial zone, plot 7",
         "Director": "Aruzhan Bekova",
+        "Certificate version": "1",
     }
     assert 'href="/verify/KEG-LOG-2026-000001"' in html
 
@@ -331,8 +332,8 @@ def registered_with_secrets(app):
     return application
 
 
-# What a company's own public page shows of its application, as registers do (its registered
-# address and its director); the other pages show neither.
+# What a company's own public page and its verification show of its record, as registers do (its
+# registered address and its director); the lists show neither.
 COMPANY_PAGE_FACTS = ("address", "director")
 
 
@@ -352,7 +353,7 @@ def test_public_pages_show_nothing_private(client, registered_with_secrets, url)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Open Registry Facts LLP" in html  # the page does show the company
-    public = COMPANY_PAGE_FACTS if url.startswith("/registry/") else ()
+    public = COMPANY_PAGE_FACTS if url.startswith(("/registry/", "/verify/")) else ()
     for name, secret in SECRETS.items():
         if name in public:
             assert secret in html, f"{name} is missing from {url}"

@@ -21,7 +21,7 @@ from portal.models import (
 from portal.models import RejectionReason as Reason
 from portal.services import DomainError, review
 from portal.services import applications as app_service
-from tests.conftest import count_queries
+from tests.conftest import count_queries, csrf_token_in
 from tests.factories import (
     PASSWORD,
     ApplicationFactory,
@@ -340,7 +340,7 @@ def test_decisions_need_the_csrf_token(make_app, reviewer):
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
     application = submitted()
     page = client.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    token = csrf_token_in(page)
     client.post("/login", data={"email": reviewer.email, "password": PASSWORD, "csrf_token": token})
     assert client.post(f"/review/applications/{application.id}/take").status_code == 400
     db.session.refresh(application)

@@ -152,10 +152,33 @@ class StatusChange(ma.Schema):
     effective_on = fields.Date(required=True, metadata={"example": "2026-06-01"})
 
 
+class RecordVersion(ma.Schema):
+    """A version of the company's record issued by an approved change (who approved it is not
+    published). Version 1 is the record as registered."""
+
+    version = fields.Integer(required=True, metadata={"example": 2})
+    effective_on = fields.Date(required=True, metadata={"example": "2026-09-01"})
+    changed = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "What changed: field names of the record, or founders, owners.",
+            "example": ["address", "director_name"],
+        },
+    )
+    name = fields.String(required=True, metadata={"example": "Silk Road Textiles LLP"})
+
+
 class CompanyDetail(Company):
-    """One company's public record, with the history of its status, the latest change first."""
+    """One company's public record, with the history of its status, the latest change first,
+    and the versions of its record, oldest first."""
 
     status_history = fields.List(fields.Nested(StatusChange), required=True)
+    certificate_version = fields.Integer(
+        required=True,
+        metadata={"description": "The certificate version now: 1, then one more per change."},
+    )
+    versions = fields.List(fields.Nested(RecordVersion), required=True)
 
 
 class Links(ma.Schema):

@@ -181,7 +181,23 @@ def company(_args, number: str):
             }
             for change in company_status.history(found.number)
         ]
-        return encode(public_registry.record(found) | {"status_history": history})
+        versions = [
+            {
+                "version": v.version,
+                "effective_on": v.effective_on.isoformat(),
+                "changed": list(v.changed),
+                "name": v.company_name,
+            }
+            for v in public_registry.versions(found.number)
+        ]
+        return encode(
+            public_registry.record(found)
+            | {
+                "status_history": history,
+                "certificate_version": found.version,
+                "versions": versions,
+            }
+        )
 
     return json_answer(cache.kept(f"company:{public_registry.normalise_number(number)}", build))
 

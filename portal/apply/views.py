@@ -29,7 +29,7 @@ from portal.apply.forms import (
 )
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm, attach_error
-from portal.services import DomainError, company_names
+from portal.services import DomainError, company_changes, company_names
 from portal.services import applications as app_service
 from portal.services import documents as doc_service
 from portal.services import help as help_service
@@ -46,9 +46,10 @@ def step_url(application, step: str) -> str:
     return url_for("apply.step", application_id=application.id, step=step)
 
 
-def _neighbour(step: str, offset: int) -> str:
-    index = app_service.step_index(step) + offset
-    return app_service.STEPS[max(0, min(index, len(app_service.STEPS) - 1))]
+def _neighbour(application, step: str, offset: int) -> str:
+    steps = app_service.steps_of(application)
+    index = steps.index(step) + offset
+    return steps[max(0, min(index, len(steps) - 1))]
 
 
 @bp.get("/")
@@ -81,6 +82,8 @@ def step(application_id: int, step: str):
     if step not in app_service.STEPS:
         abort(404)
     application = get_application(application_id, edit=True)
+    if step not in app_service.steps_of(application):
+        abort(404)
     if step in FIELD_FORMS:
         return _field_step(application, step)
     if step == "founders":
@@ -105,7 +108,7 @@ def _after_save(application, step: str, problems, form, template: str, **context
     action = request.form.get("action", "save")
     if action == "back":
         db.session.commit()
-        return redirect(step_url(application, _neighbour(step, -1)))
+        return redirect(step_url(application, _neighbour(application, step, -1)))
     if action == "next":
         if problems or form.errors:
             db.session.commit()
@@ -115,7 +118,7 @@ def _after_save(application, step: str, problems, form, template: str, **context
                 template, application=application, form=form, step=step, **context
             )
             return page, 422
-        application.current_step = _neighbour(step, 1)
+        application.current_step = _neighbour(application, step, 1)
         db.session.commit()
         return redirect(step_url(application, application.current_step))
     db.session.commit()
@@ -131,10 +134,11 @@ def _field_step(application, step: str):
     form_class = FIELD_FORMS[step]
     template = f"apply/step_{step}.html"
     if request.method == "GET":
-        form = form_class(obj=application)
+        form = _for_kind(application, form_class(obj=application))
         context = _name_check(application, form) if step == "company" else {}
         return render_template(template, application=application, form=form, step=step, **context)
-    form = form_class()
+    # A change's zone, sector and legal form are not on it: they stay as registered.
+    form = _for_kind(application, form_class())
     form.validate()
     # Keep every field that parsed, so nothing valid is lost when another field is wrong.
     values = {
@@ -151,6 +155,13 @@ def _field_step(application, step: str):
     if request.form.get("action") != "next":  # "next" shows every problem
         attach_error(form, _unmarked(form, app_service.refusals(application, problems)))
     return _after_save(application, step, problems, form, template, **context)
+
+
+def _for_kind(application, form):
+    """A change names the company as it is called, not a proposed name."""
+    if application.is_change and "company_name" in form:
+        form.company_name.label.text = _("Company name")
+    return form
 
 
 def _name_check(application, form, accepted: bool | None = None) -> dict:
@@ -173,8 +184,11 @@ def name_check():
     application_id = request.args.get("application", type=int)
     if application_id is not None and not 0 < application_id <= MAX_INTEGER:
         abort(404)
-    own = get_application(application_id, edit=True).id if application_id else None
-    result = company_names.check(request.args.get("name", "")[:200], exclude_application_id=own)
+    name = request.args.get("name", "")[:200]
+    if application_id:
+        result = company_names.check_for(get_application(application_id, edit=True), name)
+    else:
+        result = company_names.check(name)
     return jsonify(
         state=result.state,
         message=result.message,
@@ -255,7 +269,7 @@ def _documents_step(application):
     if request.method == "POST" and request.form.get("action") in ("next", "back"):
         if not EmptyForm().validate_on_submit():
             abort(400)
-        target = _neighbour("documents", 1 if request.form["action"] == "next" else -1)
+        target = _neighbour(application, "documents", 1 if request.form["action"] == "next" else -1)
         app_service.remember_step(application, target)
         db.session.commit()
         return redirect(step_url(application, target))
@@ -343,9 +357,13 @@ def _review_step(application):
 @login_required
 def detail(application_id: int):
     application = get_application(application_id)
+    registration = application.registration
     return render_template(
         "apply/detail.html",
         application=application,
+        change_form=EmptyForm(),
+        open_change=company_changes.open_change(registration) if registration else None,
+        what_changes=company_changes.what_changes(application) if application.is_change else [],
         withdraw_form=WithdrawForm(),
         can_withdraw="withdraw" in lifecycle.actions_for(application, current_user),
         just_submitted=request.args.get("submitted") == "1",
@@ -355,6 +373,28 @@ def detail(application_id: int):
             else None
         ),
     )
+
+
+@bp.post("/<int:application_id>/change")
+@investor_required
+def file_change(application_id: int):
+    """Start a change of the registered company's record (or go back to the one open)."""
+    application = get_application(application_id)
+    registration = application.registration
+    if registration is None or not EmptyForm().validate_on_submit():
+        abort(404)
+    try:
+        change = company_changes.file_change(registration, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "info" if exc.field == "open_change" else "error")
+        opened = company_changes.open_change(registration)
+        if opened is not None:
+            return redirect(url_for("apply.detail", application_id=opened.id))
+        return redirect(url_for("apply.detail", application_id=application.id))
+    db.session.commit()
+    flash(_("Change what differs, then submit the change for review."), "info")
+    return redirect(step_url(change, "company"))
 
 
 @bp.post("/<int:application_id>/withdraw")

@@ -21,7 +21,12 @@ from portal.models.applications import (
 from portal.models.contacts import ZoneContact
 from portal.models.messages import AuditEntry, OutgoingEmail
 from portal.models.reference import Baseline, RejectionReason, Sector, Zone, zone_sectors
-from portal.models.registry import CompanyStatusEvent, Registration, RegistrationCounter
+from portal.models.registry import (
+    CompanyStatusEvent,
+    Registration,
+    RegistrationCounter,
+    RegistrationVersion,
+)
 from portal.models.signing import PublishedKey
 from portal.models.summary import DailyCount
 
@@ -46,6 +51,7 @@ __all__ = [
     "RecoveryCode",
     "Registration",
     "RegistrationCounter",
+    "RegistrationVersion",
     "RejectionReason",
     "Sector",
     "User",

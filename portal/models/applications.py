@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from portal.extensions import db
 from portal.models.accounts import User
 from portal.models.base import UTCDateTime, utcnow
 from portal.models.reference import RejectionReason, Sector, Zone
+
+if TYPE_CHECKING:
+    from portal.models.registry import Registration
 
 
 class Application(db.Model):
@@ -27,6 +31,15 @@ class Application(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default=lifecycle.DRAFT)
+    # What it asks: to register a new company, or to change a registered one's record
+    # (lifecycle.KINDS; services/company_changes.py), and then which company.
+    kind: Mapped[str] = mapped_column(
+        String(20), default=lifecycle.REGISTRATION, server_default=lifecycle.REGISTRATION
+    )
+    changes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", use_alter=True, name="fk_applications_changes_id"),
+        index=True,
+    )
     # The last step the investor saved, so a draft resumes where they stopped.
     current_step: Mapped[str] = mapped_column(String(20), default="company")
 
@@ -74,6 +87,8 @@ class Application(db.Model):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    # A change's company (None for a registration).
+    changes: Mapped[Registration | None] = relationship(foreign_keys=[changes_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     zone: Mapped[Zone | None] = relationship()
     sector: Mapped[Sector | None] = relationship()
@@ -95,6 +110,11 @@ class Application(db.Model):
     @property
     def display_name(self) -> str:
         return self.company_name or f"#{self.id}"
+
+    @property
+    def is_change(self) -> bool:
+        """A change to a registered company's record, not a new registration."""
+        return lifecycle.is_change(self)
 
     # Where it stands, as the lifecycle says (templates ask these, never the status string).
 

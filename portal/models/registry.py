@@ -60,9 +60,16 @@ class Registration(db.Model):
     status_since: Mapped[date] = mapped_column(default=_registered_on)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The record as it stands (services/company_changes.py): the application of the last
+    # approved change (None: the registration's own), and the certificate version it issued.
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     # `application.registration`: the registration of an approved application (None before).
-    application: Mapped[Application] = relationship(backref=backref("registration", uselist=False))
+    application: Mapped[Application] = relationship(
+        foreign_keys=[application_id], backref=backref("registration", uselist=False)
+    )
+    record_application: Mapped[Application | None] = relationship(foreign_keys=[record_id])
     zone: Mapped[Zone] = relationship()
     sector: Mapped[Sector] = relationship()
     status_changed_by: Mapped[User | None] = relationship()
@@ -83,6 +90,35 @@ class Registration(db.Model):
     @property
     def status_label(self) -> str:
         return lifecycle.COMPANY_STATE_LABELS[self.status]
+
+    @property
+    def record(self) -> Application:
+        """The application whose data is the company's record now."""
+        return self.record_application or self.application
+
+
+class RegistrationVersion(db.Model):
+    """A version of a company's record issued by an approved change (version 1, the record as
+    registered, has no row): never edited, never deleted."""
+
+    __tablename__ = "registration_versions"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "version", name="uq_registration_versions_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    version: Mapped[int]
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    company_name: Mapped[str] = mapped_column(String(200))  # under this version
+    changed: Mapped[str] = mapped_column(Text)  # what changed: field keys, comma-separated
+    effective_on: Mapped[date]  # the approval's day in the zone's calendar
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    registration: Mapped[Registration] = relationship()
+    application: Mapped[Application] = relationship()
+    approved_by: Mapped[User] = relationship()
 
 
 class CompanyStatusEvent(db.Model):

@@ -58,7 +58,10 @@ def company(number: str):
     if record.number != number:
         return redirect(url_for("registry.company", number=record.number), 301)
     return render_template(
-        "registry/company.html", company=record, history=company_status.history(record.number)
+        "registry/company.html",
+        company=record,
+        history=company_status.history(record.number),
+        versions=public_registry.versions(record.number),
     )
 
 

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from portal import page_cache
+from portal import lifecycle, page_cache
 from portal.extensions import db
 from portal.forms import CHOOSE, DateField, GetForm, optional_int
 from portal.i18n import data_text, sector_choices
@@ -33,6 +33,7 @@ class QueueForm(GetForm):
     """Reading, bookmarkable, changes nothing."""
 
     status = SelectField(_l("Status"), default=review.DEFAULT_STATUS)
+    kind = SelectField(_l("Kind"), validators=[Optional()])
     zone = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
     sector = SelectField(_l("Sector"), coerce=optional_int, validators=[Optional()])
     submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
@@ -59,6 +60,7 @@ class QueueForm(GetForm):
             )
         ]
         self.status.choices = list(review.STATUS_FILTERS.items())
+        self.kind.choices = [any_, *lifecycle.KIND_LABELS.items()]
         self.sort.choices = list(review.SORTS.items())
         # Inactive zones and sectors too: older applications still name them.
         zones, sectors = page_cache.shared(f"queue-choices:{get_locale()}", _choices)
@@ -70,6 +72,7 @@ class QueueForm(GetForm):
         self.validate()
         return review.QueueFilters(
             status=self.value("status", review.DEFAULT_STATUS),
+            kind=self.value("kind", ""),
             zone_id=self.value("zone"),
             sector_id=self.value("sector"),
             submitted_from=self.value("submitted_from"),

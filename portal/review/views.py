@@ -11,7 +11,7 @@ from portal.access import get_application, staff_required
 from portal.extensions import db
 from portal.forms import EmptyForm, attach_error
 from portal.review.forms import ApproveForm, QueueForm, RejectForm, RequestInfoForm
-from portal.services import DomainError, changes, company_names, review
+from portal.services import DomainError, changes, company_changes, company_names, review
 from portal.services.mail import after_commit_delivery
 from portal.urls import page_number
 
@@ -50,6 +50,9 @@ def _render(application, status: int = 200, **forms):
             actions=lifecycle.actions_for(application, current_user),
             days_waiting=review.days_waiting(application),
             since_request=changes.since_last_request(application),
+            what_changes=(
+                company_changes.what_changes(application) if application.is_change else []
+            ),
             similar_names=company_names.for_review(application),
             **forms,
         ),

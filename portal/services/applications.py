@@ -32,6 +32,10 @@ from portal.services.zone_time import format_moment, local_date
 from portal.urls import external_url
 
 STEPS = ("company", "investment", "founders", "owners", "documents", "review")
+# A change to a registered company's record: no investment (it is not part of the record).
+CHANGE_STEPS = ("company", "founders", "owners", "documents", "review")
+# What a change leaves as registered: a company keeps its zone, sector and legal form.
+FIXED_IN_A_CHANGE = frozenset({"legal_form", "zone_id", "sector_id"})
 STEP_LABELS = {
     "company": _l("Company"),
     "investment": _l("Investment"),
@@ -101,8 +105,12 @@ class Problem:
     label: str = ""  # what the field is called, when FIELD_LABELS does not name it
 
 
-def step_index(step: str) -> int:
-    return STEPS.index(step)
+def steps_of(application: Application) -> tuple[str, ...]:
+    return CHANGE_STEPS if lifecycle.is_change(application) else STEPS
+
+
+def step_index(step: str, application: Application | None = None) -> int:
+    return (steps_of(application) if application is not None else STEPS).index(step)
 
 
 def create_draft(owner: User) -> Application:
@@ -124,7 +132,7 @@ def update_fields(application: Application, step: str, values: dict) -> None:
     allowed = STEP_FIELDS[step]
     columns = Application.__table__.c
     for name, value in values.items():
-        if name not in allowed:
+        if name not in allowed or (lifecycle.is_change(application) and name in FIXED_IN_A_CHANGE):
             continue
         if isinstance(value, str):
             value = value.strip()
@@ -271,7 +279,7 @@ def step_problems(application: Application, step: str) -> list[Problem]:
                 application.owners_none_reason,
             )
         ]
-    elif step == "documents":
+    elif step == "documents" and not lifecycle.is_change(application):  # a change: optional
         present = {d.doc_type for d in application.documents}
         for doc_type in REQUIRED_DOCUMENTS:
             if doc_type not in present:
@@ -289,7 +297,14 @@ def step_problems(application: Application, step: str) -> list[Problem]:
 
 
 def submission_problems(application: Application) -> list[Problem]:
-    return [p for step in STEPS[:-1] for p in step_problems(application, step)]
+    problems = [p for step in steps_of(application)[:-1] for p in step_problems(application, step)]
+    if lifecycle.is_change(application):
+        from portal.services import company_changes  # it builds on this module
+
+        problems += [
+            Problem(step, None, message) for step, message in company_changes.problems(application)
+        ]
+    return problems
 
 
 def save_fields(application: Application, step: str, values: dict) -> list[Problem]:
@@ -315,7 +330,7 @@ def name_clash(application: Application) -> str | None:
     review has it), or None."""
     if not application.company_name:
         return None
-    result = company_names.check(application.company_name, exclude_application_id=application.id)
+    result = company_names.check_for(application)
     return result.message if result.clash else None
 
 
@@ -325,7 +340,7 @@ def check_company_name(
     """The name check of the proposed name, and the warning that still stops "Save and
     continue": similar names the investor has not ticked "I have checked" for. `accepted` is
     the box as sent (None when only reading); the tick is remembered for this name only."""
-    result = company_names.check(application.company_name, exclude_application_id=application.id)
+    result = company_names.check_for(application)
     if accepted is not None:
         ensure_editable(application)
         application.name_warning_accepted = result.normalised if accepted else ""

@@ -321,9 +321,13 @@ def render_certificate(registration: Registration) -> bytes:
     portal (its key published before the PDF is handed out)."""
     _glyphs()
     keys = signing.current_keys()
-    statement = statements.Statement.of(registration, issued_on=zone_time.today(registration.zone))
+    statement = statements.Statement.of(
+        registration,
+        issued_on=zone_time.today(registration.zone),
+        version=statements.current_version(registration),
+    )
     token = statements.sign(statement, keys)
-    application = registration.application
+    application = registration.record  # the record as it stands, after any approved change
     styles = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

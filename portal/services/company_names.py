@@ -279,30 +279,45 @@ NEIGHBOURS = 25  # SQLite: index neighbours read on each side of each key
 def check(
     name: str,
     exclude_application_id: int | None = None,
+    exclude_number: str | None = None,
 ) -> NameCheck:
     """Whether `name` is free: the exact clash (a registered company first), or near clashes.
 
     `exclude_application_id`: the investor's own application (and its registration), which
-    never clashes with itself. Only registered names and names under review are ever named:
-    another investor's draft never shows.
+    never clashes with itself; `exclude_number`: the registered company a change is for, which
+    keeps its name or changes it without clashing with itself. Only registered names and names
+    under review are ever named: another investor's draft never shows.
     """
     normalised, sorted_words = keys(name)
     if not normalised:
         return NameCheck(name, "")
-    clash = _registered_clash(normalised, exclude_application_id) or _pending_clash(
-        normalised, exclude_application_id
-    )
+    registered = _registered_clash(normalised, exclude_application_id)
+    if registered is not None and registered.number == exclude_number:
+        registered = None
+    clash = registered or _pending_clash(normalised, exclude_application_id)
     if clash is not None:
         return NameCheck(name, normalised, clash=clash)
     similar = _similar_registered(normalised, sorted_words, exclude_application_id)
     similar += _similar_pending(normalised, sorted_words, exclude_application_id)
+    similar = [m for m in similar if exclude_number is None or m.number != exclude_number]
     return NameCheck(name, normalised, similar=tuple(similar[:MAX_SIMILAR]))
+
+
+def check_for(application: Application, name: str | None = None) -> NameCheck:
+    """The check of `name` (by default the application's) for this application: never a
+    clash with itself, nor, for a change, with the company it changes."""
+    company = application.changes if application.kind == lifecycle.CHANGE else None
+    return check(
+        application.company_name if name is None else name,
+        exclude_application_id=application.id,
+        exclude_number=company.number if company is not None else None,
+    )
 
 
 def for_review(application: Application) -> list[NameMatch]:
     """What a reviewer should compare the application's name with: the exact clash first, then
     the similar names (registered companies and other applications under review)."""
-    result = check(application.company_name, exclude_application_id=application.id)
+    result = check_for(application)
     return ([result.clash] if result.clash else []) + list(result.similar)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from portal import lifecycle
 from portal.extensions import db
 from portal.models import Application, ApplicationEvent, Registration, Zone
 from portal.models.summary import ALL, DailyCount
@@ -75,8 +76,9 @@ def pending(session: Session | None = None) -> Counter:
 
 
 def state_of(application: Application) -> State:
-    """What the application adds to the counts: nothing before its first submission."""
-    if application.submitted_on is None:
+    """What the application adds to the counts: nothing before its first submission, and
+    nothing for a change to a registered company (the figures are of registrations)."""
+    if application.submitted_on is None or lifecycle.is_change(application):
         return None
     return (application.submitted_on, *_ids(application), application.status)
 
@@ -95,6 +97,8 @@ def restate(before: State, application: Application) -> None:
 
 
 def rejected(application: Application, at: datetime, reason_id: int | None) -> None:
+    if lifecycle.is_change(application):
+        return
     add(
         pending(),
         REJECTED,
@@ -166,7 +170,7 @@ def recount() -> Counter:
             Application.status,
             func.count(),
         )
-        .where(Application.submitted_on.is_not(None))
+        .where(Application.submitted_on.is_not(None), Application.kind != lifecycle.CHANGE)
         .group_by(
             Application.submitted_on,
             Application.zone_id,
@@ -188,7 +192,7 @@ def recount() -> Counter:
             Application.sector_id,
         )
         .join(Application, Application.id == ApplicationEvent.application_id)
-        .where(ApplicationEvent.action == "reject")
+        .where(ApplicationEvent.action == "reject", Application.kind != lifecycle.CHANGE)
     ):
         day = at.astimezone(zones.get(zone, default)).date()
         add(counts, REJECTED, day, zone, sector, detail=reason or 0)

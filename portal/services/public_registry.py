@@ -14,11 +14,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import lifecycle
 from portal.extensions import db
-from portal.models import Application, BeneficialOwner, Registration, Sector, Zone
+from portal.models import (
+    Application,
+    BeneficialOwner,
+    Registration,
+    RegistrationVersion,
+    Sector,
+    Zone,
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ class PublicCompany:
     status: str = lifecycle.ACTIVE  # one of lifecycle.COMPANY_STATES
     status_reason: str = ""  # why (empty while it has been active since registration)
     status_since: date | None = None  # in the zone's calendar
+    version: int = 1  # the certificate version now: 1, and one more with each approved change
 
     @property
     def status_label(self) -> str:
@@ -117,16 +126,21 @@ class PublicCompany:
 
 
 def _public_select():
+    # The record is the registration's application until a change is approved, then the change.
+    record_id = func.coalesce(Registration.record_id, Registration.application_id)
     return (
         db.select(
             Registration, Application.legal_form, Application.address, Application.director_name
         )
-        .join(Application, Registration.application_id == Application.id)
+        .join(Application, record_id == Application.id)
         .options(
             joinedload(Registration.zone),
             joinedload(Registration.sector),
-            # The owners of all the rows in two queries (of the application, only its id).
+            # The owners of all the rows in a few queries (of the applications, only their ids).
             selectinload(Registration.application)
+            .load_only(Application.id)
+            .selectinload(Application.owners),
+            selectinload(Registration.record_application)
             .load_only(Application.id)
             .selectinload(Application.owners),
         )
@@ -144,11 +158,42 @@ def _public_company(row) -> PublicCompany:
         registered_on=registration.registered_on,
         address=address,
         director=director,
-        owners=tuple(PublicOwner.of(o) for o in registration.application.owners),
+        owners=tuple(PublicOwner.of(o) for o in registration.record.owners),
         status=registration.status,
         status_reason=registration.status_reason,
         status_since=registration.status_since,
+        version=registration.version,
     )
+
+
+@dataclass(frozen=True)
+class PublicVersion:
+    """A version of a company's record, as the public record lists it: what changed and on
+    which day, never who approved it (as its status history never says who changed it)."""
+
+    version: int
+    effective_on: date
+    changed: tuple[str, ...]  # field keys (services/company_changes.py), "founders", "owners"
+    company_name: str
+
+
+def versions(number: str) -> list[PublicVersion]:
+    """The company's record versions after its registration, oldest first."""
+    rows = db.session.execute(
+        db.select(
+            RegistrationVersion.version,
+            RegistrationVersion.effective_on,
+            RegistrationVersion.changed,
+            RegistrationVersion.company_name,
+        )
+        .join(Registration, Registration.id == RegistrationVersion.registration_id)
+        .where(Registration.number == normalise_number(number))
+        .order_by(RegistrationVersion.version)
+    ).all()
+    return [
+        PublicVersion(v, on, tuple(k for k in changed.split(",") if k), name)
+        for v, on, changed, name in rows
+    ]
 
 
 def company(number: str) -> PublicCompany | None:

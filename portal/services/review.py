@@ -28,7 +28,7 @@ from portal.models import (
     Zone,
 )
 from portal.models.base import utcnow
-from portal.services import DomainError, changes
+from portal.services import DomainError, changes, company_changes
 from portal.services import applications as app_service
 from portal.services.mail import queue_email
 from portal.services.numbering import assign_registration
@@ -70,6 +70,7 @@ class QueueFilters:
     q: str = ""
     assignee_id: int | None = None  # the reviewer who has (or decided) the application
     unassigned: bool = False  # nobody has taken it yet
+    kind: str = ""  # lifecycle.REGISTRATION or lifecycle.CHANGE; "" for both
 
 
 def _start_of(day: date) -> datetime:
@@ -86,6 +87,8 @@ def _conditions(filters: QueueFilters, *, with_status: bool = True) -> list:
             conds.append(Application.status.in_(lifecycle.OPEN))
         elif filters.status in lifecycle.STATES:
             conds.append(Application.status == filters.status)
+    if filters.kind in lifecycle.KINDS:
+        conds.append(Application.kind == filters.kind)
     if filters.zone_id:
         conds.append(Application.zone_id == filters.zone_id)
     if filters.sector_id:
@@ -157,17 +160,19 @@ def queue(filters: QueueFilters, sort: str = DEFAULT_SORT, page: int = 1) -> Que
         stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
     ids = [a.id for a in pagination.items]
-    numbers = (
-        dict(
-            db.session.execute(
-                db.select(Registration.application_id, Registration.number).where(
-                    Registration.application_id.in_(ids)
-                )
-            ).all()
-        )
-        if ids
-        else {}
-    )
+    # A registration's number, and a change's: the number of the company it changes.
+    changed = {a.changes_id: a.id for a in pagination.items if a.changes_id is not None}
+    numbers = {}
+    if ids:
+        for application_id, registration_id, number in db.session.execute(
+            db.select(Registration.application_id, Registration.id, Registration.number).where(
+                Registration.application_id.in_(ids) | Registration.id.in_(list(changed))
+            )
+        ):
+            if application_id in ids:
+                numbers[application_id] = number
+            if registration_id in changed:
+                numbers[changed[registration_id]] = number
     return QueuePage(pagination=pagination, numbers=numbers)
 
 
@@ -261,16 +266,10 @@ def _check_assignee(application: Application, reviewer: User) -> Application:
 def _notify(application: Application, subject, template: str, **context) -> None:
     """The investor's e-mail, in their language, in the decision's transaction."""
     owner = application.owner
-    link = external_url("apply.detail", application_id=application.id)
+    context.setdefault("link", external_url("apply.detail", application_id=application.id))
     with force_locale(owner.locale or "en"):
         queue_email(
-            owner.email,
-            str(subject),
-            template,
-            user=owner,
-            application=application,
-            link=link,
-            **context,
+            owner.email, str(subject), template, user=owner, application=application, **context
         )
 
 
@@ -292,9 +291,26 @@ def request_info(application: Application, reviewer: User, message: str) -> Appl
 
 
 def approve(application: Application, reviewer: User, comment: str = "") -> Registration:
-    """Approve and register the company: its number is taken in the same transaction."""
+    """Approve and register the company: its number is taken in the same transaction. A change
+    to a registered company becomes its record instead, with the next certificate version."""
     application = _check_assignee(application, reviewer)
     event = app_service.transition(application, "approve", reviewer, comment=comment or "")
+    if application.is_change:
+        version = company_changes.apply(application, reviewer)
+        _notify(
+            application,
+            _l(
+                "Your change to %(company)s is approved: certificate version %(version)d",
+                company=version.company_name,
+                version=version.version,
+            ),
+            "change_approved",
+            registration=version.registration,
+            version=version,
+            comment=event.comment,
+            link=external_url("apply.detail", application_id=version.registration.application_id),
+        )
+        return version.registration
     registration = assign_registration(application, application.decided_at)
     _notify(
         application,

@@ -24,10 +24,11 @@ from joserfc.errors import JoseError
 
 from portal import lifecycle
 from portal.models import Registration
+from portal.services import company_changes
 from portal.services.signing import STATEMENT_ALGORITHM, PublishedKeys, SigningKeys
 
-# The certificate version this code issues. A change of the company's record (a later issue)
-# issues version 2, 3...; a statement of an older version is then "superseded".
+# The first certificate version; each approved change of the company's record issues the next
+# (services/company_changes.py), and a statement of an older version is then "superseded".
 VERSION = 1
 QUERY_PARAMETER = "s"  # /verify/<number>?s=<statement>
 MAX_STATEMENT = 4000  # characters; a real one has about 300
@@ -40,7 +41,8 @@ class Verdict(StrEnum):
     # Online only, for a genuine statement: what the register says of the company today.
     SUSPENDED = "suspended"  # the company is suspended (since `Check.since`)
     STRUCK_OFF = "struck_off"  # struck off the register: not valid since `Check.since`
-    # To come with changes after registration: SUPERSEDED (a later version exists).
+    # A later certificate version replaced it (since `Check.since`, by `Check.current`).
+    SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Check:
     reason: str = ""  # why it is not valid, for the reader
     differences: tuple[Difference, ...] = ()
     since: date | None = None  # suspended or struck off: since this day (the zone's calendar)
+    current: int | None = None  # superseded: the register's certificate version now
 
     @property
     def is_valid(self) -> bool:
@@ -153,6 +156,10 @@ class Check:
     @property
     def is_struck_off(self) -> bool:
         return self.verdict == Verdict.STRUCK_OFF
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.verdict == Verdict.SUPERSEDED
 
 
 def check_offline(text: str, published: PublishedKeys) -> Check:
@@ -189,10 +196,17 @@ def check_offline(text: str, published: PublishedKeys) -> Check:
 
 
 def differences(statement: Statement, registration: Registration) -> tuple[Difference, ...]:
-    """Where the statement and the register disagree."""
+    """Where the statement and the register disagree: for an earlier certificate version, the
+    register as that version had it (the name is what a change may have changed since)."""
+    name = registration.company_name
+    version = statement.version
+    if 0 < version < current_version(registration):
+        name = _name_under(registration, version)
+    elif version != current_version(registration):
+        version = current_version(registration)  # none such: shown as the difference below
     pairs = [
         (_l("Registration number"), statement.number, registration.number),
-        (_l("Company"), statement.company_name, registration.company_name),
+        (_l("Company"), statement.company_name, name),
         (_l("Zone"), statement.zone, registration.zone.code),
         (_l("Sector"), statement.sector, registration.sector.code),
         (
@@ -200,14 +214,22 @@ def differences(statement: Statement, registration: Registration) -> tuple[Diffe
             statement.registered_on.isoformat(),
             registration.registered_on.isoformat(),
         ),
-        (_l("Certificate version"), str(statement.version), str(current_version(registration))),
+        (_l("Certificate version"), str(statement.version), str(version)),
     ]
     return tuple(Difference(label, ours, theirs) for label, ours, theirs in pairs if ours != theirs)
 
 
 def current_version(registration: Registration) -> int:
-    """The register's certificate version for this company: 1 until changes are recorded."""
-    return VERSION
+    """The register's certificate version for this company: 1 until a change is approved."""
+    return registration.version or VERSION
+
+
+def _name_under(registration: Registration, version: int) -> str:
+    """The company's name under an earlier certificate version."""
+    if version == VERSION:
+        return registration.application.company_name
+    row = company_changes.version(registration, version)
+    return row.company_name if row is not None else ""
 
 
 def check_online(text: str, registration: Registration, published: PublishedKeys) -> Check:
@@ -232,14 +254,23 @@ def _standing(check: Check, registration: Registration) -> Check:
     """What the register says of a genuine statement today: struck off (since a date: final,
     and it outranks everything else), suspended (since a date), or valid and current.
 
-    Superseded (a later certificate version exists, changes after registration) is one more
-    test here, after struck off, and one more Verdict."""
+    A statement of an earlier version than the register's is superseded (since the day the
+    next version was approved), unless the company is struck off, which outranks it."""
     if lifecycle.is_company_struck_off(registration):
         return replace(
             check,
             verdict=Verdict.STRUCK_OFF,
             reason=_l("The company is struck off the register."),
             since=registration.status_since,
+        )
+    if check.statement.version < current_version(registration):
+        following = company_changes.version(registration, check.statement.version + 1)
+        return replace(
+            check,
+            verdict=Verdict.SUPERSEDED,
+            reason=_l("A later version of the certificate replaced it."),
+            since=following.effective_on if following is not None else None,
+            current=current_version(registration),
         )
     if lifecycle.is_company_suspended(registration):
         return replace(
