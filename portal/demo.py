@@ -36,7 +36,7 @@ from portal.models import (
 from portal.services import accounts as accounts_service
 from portal.services import admin as admin_service
 from portal.services import applications as app_service
-from portal.services import company_status, daily_counts, review, zone_time
+from portal.services import company_changes, company_status, daily_counts, review, zone_time
 from portal.services.documents import add_document, store_document
 from portal.services.mail import after_commit_delivery
 from portal.services.numbering import assign_registrations
@@ -292,6 +292,14 @@ def _investor_applications(investor: User, reviewer: User) -> None:
     # started nine days ago and approved now; the other was sent back two days ago.
     _spread(registered, {"created": 9, "submit": 8, "take": 6, "approve": 0})
     _spread(asked, {"created": 6, "submit": 5, "take": 3, "request_info": 2})
+
+    # A change of the registered company's record, waiting in the queue: the warehouse moved
+    # within the dry port (a reviewer opens it and sees the old address against the new).
+    moved = company_changes.file_change(registered.registration, investor)
+    app_service.update_fields(moved, "company", {"address": "Dry port, warehouse block F"})
+    lease = io.BytesIO(_demo_pdf("Lease of warehouse block F", moved.company_name))
+    add_document(moved, lease, "lease.pdf", "other", investor)
+    app_service.submit(moved, investor)
 
     draft = app_service.create_draft(investor)
     app_service.update_fields(

@@ -99,8 +99,9 @@ def test_the_demo_investor_has_an_application_in_each_state_worth_showing(
     applications = db.session.scalars(
         db.select(Application).where(Application.owner_id == investor.id).order_by(Application.id)
     ).all()
-    assert [a.status for a in applications] == ["approved", "info_requested", "draft"]
-    registered, asked, _draft = applications
+    assert [a.status for a in applications] == ["approved", "info_requested", "submitted", "draft"]
+    registered, asked, change, _draft = applications
+    assert change.is_change and change.changes_id == registered.registration.id
     number = db.session.scalar(
         db.select(Registration.number).where(Registration.application_id == registered.id)
     )

@@ -140,9 +140,18 @@ def approve(application_id: int):
         "approve_form",
         ApproveForm(),
         lambda f: review.approve(application, current_user, f.comment.data or ""),
-        lambda registration: _(
-            "Approved: the company is registered as %(number)s and the investor is informed.",
-            number=registration.number,
+        lambda registration: (
+            _(
+                "Approved: the record of %(number)s is changed, its certificate is now version "
+                "%(version)d, and the investor is informed.",
+                number=registration.number,
+                version=registration.version,
+            )
+            if application.is_change
+            else _(
+                "Approved: the company is registered as %(number)s and the investor is informed.",
+                number=registration.number,
+            )
         ),
     )
 
