@@ -129,8 +129,9 @@ def from_environment(instance_path: str) -> dict:
         # Rate limits are shared between processes through Redis when it is configured; with
         # Redis away they are counted in each process's memory (a warning is logged) until it
         # answers again.
+        # On Redis in one round trip a request (portal/rate_limits.py: the `kg` prefix).
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
-        or (redis_url or "memory://"),
+        or (f"kg{redis_url}" if redis_url else "memory://"),
         "RATELIMIT_STORAGE_OPTIONS": redis_options(redis_timeout),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -14,6 +14,7 @@ from redis import Redis
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from portal import rate_limits  # noqa: F401 - registers the `kgredis://` rate-limit storage
 from portal.config import redis_options
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
+import subprocess
 import time
 
 import pytest
@@ -215,6 +218,57 @@ def outbox(app):
                 time.sleep(0.1)
 
     return Outbox()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_later():
+    """A Redis that is not there yet: `start()` brings it up on its port."""
+    server = shutil.which("redis-server")
+    if not server:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    processes = []
+
+    def start():
+        process = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        processes.append(process)
+        from redis import Redis
+
+        client = Redis(port=port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except OSError:
+                time.sleep(0.05)
+            except Exception:  # noqa: BLE001 - redis.ConnectionError while it starts
+                time.sleep(0.05)
+        return client
+
+    start.url = f"redis://127.0.0.1:{port}/0"
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def csrf_token_in(html: str) -> str:

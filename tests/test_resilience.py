@@ -7,10 +7,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +41,7 @@ def limiter_storage_alive():
 def redis_down_app(make_app, **config):
     return make_app(
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=DEAD_REDIS,
+        RATELIMIT_STORAGE_URI="kg" + DEAD_REDIS,  # the portal's storage (portal/rate_limits.py)
         REDIS_URL=DEAD_REDIS,
         MAIL_DELIVERY="rq",
         **config,
@@ -92,63 +90,12 @@ def test_with_redis_down_mail_waits_in_the_outbox_and_flask_outbox_deliver_sends
     assert outbox.last_link("/reset/")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def redis_later():
-    """A Redis that is not there yet: `start()` brings it up on its port."""
-    server = shutil.which("redis-server")
-    if not server:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    processes = []
-
-    def start():
-        process = subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        processes.append(process)
-        from redis import Redis
-
-        client = Redis(port=port, socket_connect_timeout=0.2)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except OSError:
-                time.sleep(0.05)
-            except Exception:  # noqa: BLE001 - redis.ConnectionError while it starts
-                time.sleep(0.05)
-        return client
-
-    start.url = f"redis://127.0.0.1:{port}/0"
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_when_redis_returns_limits_and_the_mail_queue_resume_by_themselves(
     make_app, investor, outbox, redis_later, time_machine, monkeypatch, database_uri, tmp_path
 ):
     app = make_app(
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=redis_later.url,
+        RATELIMIT_STORAGE_URI="kg" + redis_later.url,
         REDIS_URL=redis_later.url,
         MAIL_DELIVERY="rq",
     )
