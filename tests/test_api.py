@@ -21,26 +21,7 @@ from tests.conftest import count_queries
 
 @pytest.fixture
 def companies(app):
-    return {
-        "silk": factories.registered_application(
-            company_name="Silk Way Textiles LLP",
-            number="KEG-IND-2026-000001",
-            registered_on=date(2026, 1, 10),
-        ),
-        "dry_port": factories.registered_application(
-            company_name="Dry Port Logistics LLP",
-            zone_code="KEG-LOG",
-            sector_code="logistics",
-            number="KEG-LOG-2026-000001",
-            registered_on=date(2026, 2, 3),
-        ),
-        "electronics": factories.registered_application(
-            company_name="Қорғас Электроника 电子 LLP",
-            sector_code="electronics",
-            number="KEG-IND-2026-000002",
-            registered_on=date(2026, 3, 1),
-        ),
-    }
+    return factories.three_companies()
 
 
 def _numbers(response) -> list[str]:
@@ -371,8 +352,7 @@ def test_a_company_is_answered_from_the_process_copy_until_the_register_changes(
     from portal.api import cache
 
     cache._kept.clear()
-    cache._version_seen = (None, 0.0)
-    app = make_app(CACHE_TYPE="SimpleCache", API_VERSION_SECONDS=0)
+    app = make_app(CACHE_TYPE="SimpleCache", PUBLIC_VERSION_SECONDS=0)
     with app.app_context():
         application = factories.registered_application(
             company_name="Silk Road Cotton LLP", number="KEG-IND-2026-000001"

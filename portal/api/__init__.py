@@ -82,7 +82,6 @@ def register(app: Flask) -> None:
     from portal.api import views
 
     app.config.setdefault("API_RATE_LIMIT", "300/minute")  # portal/config.py reads it
-    app.config.setdefault("API_VERSION_SECONDS", 1.0)  # portal/api/cache.py
     app.config.update(
         API_TITLE="Khorgos Gateway API",
         API_VERSION="1",
