@@ -315,8 +315,8 @@ def renew_figures() -> None:
 CHANGED = "public_pages_changed"
 FIGURES_CHANGED = "figures_changed"
 # Reference data the dashboard's figures name (the counts themselves: COUNTS_WRITTEN), and the
-# companies' status moves, which the figures count from their own table.
-FIGURES_MODELS = (Baseline, RejectionReason, Zone, Sector, CompanyStatusEvent)
+# companies' status moves and record versions, which the figures count from their own tables.
+FIGURES_MODELS = (Baseline, RejectionReason, Zone, Sector, CompanyStatusEvent, RegistrationVersion)
 
 
 def _is_public(obj) -> bool:

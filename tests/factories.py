@@ -197,6 +197,32 @@ def registered_application(
     return application
 
 
+def three_companies() -> dict[str, Application]:
+    """Three registered companies in two zones and three sectors (one with a Kazakh and
+    Chinese name), registered in January, February and March 2026: the registry's and the
+    API's tests share them."""
+    return {
+        "silk": registered_application(
+            company_name="Silk Way Textiles LLP",
+            number="KEG-IND-2026-000001",
+            registered_on=date(2026, 1, 10),
+        ),
+        "dry_port": registered_application(
+            company_name="Dry Port Logistics LLP",
+            zone_code="KEG-LOG",
+            sector_code="logistics",
+            number="KEG-LOG-2026-000001",
+            registered_on=date(2026, 2, 3),
+        ),
+        "electronics": registered_application(
+            company_name="Қорғас Электроника 电子 LLP",
+            sector_code="electronics",
+            number="KEG-IND-2026-000002",
+            registered_on=date(2026, 3, 1),
+        ),
+    }
+
+
 # --- the dashboard's data: many rows at once, written directly -------------------------------
 
 

@@ -322,3 +322,13 @@ def test_the_public_page_and_the_api_list_the_versions(client, investor, reviewe
         }
     ]
     assert "approved_by" not in str(record)
+
+
+def test_the_dashboard_counts_an_approved_change_on_its_day(investor, reviewer, registration):
+    from portal.services import stats
+
+    approved(submitted(registration, investor, address="Nurkent, building 9"), reviewer)
+
+    day = today(registration.zone)
+    series = stats.companies(stats.Filters(day, day))
+    assert [(d.changed, d.registered) for d in series.days] == [(1, 0)]

@@ -23,24 +23,7 @@ def _rows(html: str) -> list[str]:
 def companies(app):
     """Three registered companies in two zones and three sectors, and one still in review."""
     return {
-        "silk": factories.registered_application(
-            company_name="Silk Way Textiles LLP",
-            number="KEG-IND-2026-000001",
-            registered_on=date(2026, 1, 10),
-        ),
-        "dry_port": factories.registered_application(
-            company_name="Dry Port Logistics LLP",
-            zone_code="KEG-LOG",
-            sector_code="logistics",
-            number="KEG-LOG-2026-000001",
-            registered_on=date(2026, 2, 3),
-        ),
-        "electronics": factories.registered_application(
-            company_name="Қорғас Электроника 电子 LLP",
-            sector_code="electronics",
-            number="KEG-IND-2026-000002",
-            registered_on=date(2026, 3, 1),
-        ),
+        **factories.three_companies(),
         "pending": _in_review(
             factories.complete_application(company_name="Not Yet Registered LLP")
         ),

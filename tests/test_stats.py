@@ -437,15 +437,16 @@ def test_the_register_per_day_counts_moves_on_their_effective_day_and_the_active
     one_zone = stats.companies(Filters(date(2026, 3, 1), date(2026, 3, 5), zone_id=early.zone_id))
 
     rows = [
-        (d.registered, d.suspended, d.restored, d.struck_off, d.active) for d in everywhere.days
+        (d.registered, d.changed, d.suspended, d.restored, d.struck_off, d.active)
+        for d in everywhere.days
     ]
     assert everywhere.active_before == 1  # two registered, the first one suspended
     assert rows == [
-        (0, 0, 0, 0, 1),  # 1 March
-        (0, 0, 1, 0, 2),  # restored
-        (1, 0, 0, 0, 3),  # registered
-        (0, 1, 0, 1, 1),  # one suspended, the other zone's struck off
-        (0, 0, 0, 1, 1),  # the suspended one struck off: still one active
+        (0, 0, 0, 0, 0, 1),  # 1 March
+        (0, 0, 0, 1, 0, 2),  # restored
+        (1, 0, 0, 0, 0, 3),  # registered
+        (0, 0, 1, 0, 1, 1),  # one suspended, the other zone's struck off
+        (0, 0, 0, 0, 1, 1),  # the suspended one struck off: still one active
     ]
     assert [d.active for d in one_zone.days] == [0, 1, 2, 1, 1]
 
@@ -475,7 +476,7 @@ def test_the_dashboard_shows_the_register_per_day_and_a_strike_off_renews_it(mak
     assert 'data-chart="companies"' in before
     table = after[after.index('id="table-companies"') :]
     last_row = table[: table.index("</tbody>")].rsplit("<tr>", 1)[1]
-    day, registered_, suspended, restored, struck_off, active = re.findall(
+    day, registered_, changed, suspended, restored, struck_off, active = re.findall(
         r'data-value="([^"]*)"', last_row
     )
     assert day == stats.today().isoformat()

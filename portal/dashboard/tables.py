@@ -362,20 +362,22 @@ def companies_table(data: Dashboard) -> Table:
         columns=[
             Column("day", str(_l("Date")), "date"),
             Column("registered", str(_l("Registered"))),
+            Column("changed", str(_l("Records changed"))),
             Column("suspended", str(_l("Suspended"))),
             Column("restored", str(_l("Restored"))),
             Column("struck_off", str(_l("Struck off"))),
             Column("active", str(_l("Active at the day's end"))),
         ],
         rows=[
-            [d.day, d.registered, d.suspended, d.restored, d.struck_off, d.active]
+            [d.day, d.registered, d.changed, d.suspended, d.restored, d.struck_off, d.active]
             for d in data.companies.days
         ],
         chart="companies",
         note=str(
             _l(
-                "Suspensions, restorations and strike-offs count on the day they take effect. "
-                "Active companies are those registered and neither suspended nor struck off."
+                "Changes of records, suspensions, restorations and strike-offs count on the day "
+                "they take effect. Active companies are those registered and neither suspended "
+                "nor struck off."
             )
         ),
     )

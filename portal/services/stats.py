@@ -22,6 +22,7 @@ from portal.models import (
     Baseline,
     CompanyStatusEvent,
     Registration,
+    RegistrationVersion,
     RejectionReason,
     Sector,
     User,
@@ -175,6 +176,7 @@ class CompanyDay:
 
     day: date
     registered: int
+    changed: int  # approved changes of a company's record taking effect that day
     suspended: int
     restored: int
     struck_off: int
@@ -568,8 +570,9 @@ def _leaving_active(source: str, target: str) -> int:
 
 
 def companies(filters: Filters) -> CompanySeries:
-    """Per day of the window: companies registered, suspended, restored and struck off (by the
-    day each move takes effect), and the companies active at the day's end."""
+    """Per day of the window: companies registered, changes of records approved, companies
+    suspended, restored and struck off (by the day each takes effect), and the companies active
+    at the day's end."""
     before = filters.start - timedelta(days=1)
     registered_before = sum(
         count for _day, count in _counted([daily_counts.REGISTERED], EPOCH, before, filters)
@@ -579,6 +582,18 @@ def companies(filters: Filters) -> CompanySeries:
         for source, target, count in _status_moves(filters, EPOCH, before, by_day=False)
     )
     registered = _counts_by_day(daily_counts.REGISTERED, filters.start, filters.end, filters)
+    changed = dict(
+        db.session.execute(
+            _scoped(
+                select(RegistrationVersion.effective_on, func.count())
+                .join(Registration, Registration.id == RegistrationVersion.registration_id)
+                .where(RegistrationVersion.effective_on.between(filters.start, filters.end))
+                .group_by(RegistrationVersion.effective_on),
+                Registration,
+                filters,
+            )
+        ).all()
+    )
     moves: dict[date, list[tuple[str, str, int]]] = {}
     for day, source, target, count in _status_moves(filters, filters.start, filters.end, True):
         moves.setdefault(day, []).append((source, target, count))
@@ -591,6 +606,7 @@ def companies(filters: Filters) -> CompanySeries:
             CompanyDay(
                 day=day,
                 registered=registered.get(day, 0),
+                changed=changed.get(day, 0),
                 suspended=sum(n for _s, t, n in todays if t == lifecycle.SUSPENDED),
                 restored=sum(n for _s, t, n in todays if t == lifecycle.ACTIVE),
                 struck_off=sum(n for _s, t, n in todays if t == lifecycle.STRUCK_OFF),

@@ -101,7 +101,7 @@
                        y: { ticks: { autoSkip: false } } } };
   }
 
-  var COMPANY_COLOURS = ["#d98e04", "#2e7d32", "#b3261e"];  // suspended, restored, struck off
+  var COMPANY_COLOURS = ["#6a3d9a", "#d98e04", "#2e7d32", "#b3261e"];  // changed, suspended, restored, struck off
 
   function line(text, values, colour, extra) {
     return Object.assign({
@@ -195,7 +195,7 @@
 
   // The register per day: the moves as bars, the active companies as a line on their own axis.
   function companiesConfig(data) {
-    var moves = ["suspended", "restored", "struck_off"];
+    var moves = ["changed", "suspended", "restored", "struck_off"];
     var datasets = moves.map(function (key, i) {
       return { type: "bar", label: label(data, key), data: column(data, key),
                backgroundColor: COMPANY_COLOURS[i], yAxisID: "y", order: 2 };
