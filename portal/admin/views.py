@@ -154,47 +154,48 @@ def set_user_role(user_id: int):
     return _back_to_users()
 
 
-@bp.post("/users/<int:user_id>/active")
-@admin_required
-def set_user_active(user_id: int):
+def _switch(user_id: int, name: str, change, said_on: str, said_off: str):
+    """A user's yes/no setting from a button (`name` = "1" or "0"): the service's `change`
+    (user, wanted, actor), committed, and what became of it said to the admin."""
     user = db.get_or_404(User, user_id)
-    wanted = request.form.get("active")
+    wanted = request.form.get(name)
     if not EmptyForm().validate_on_submit() or wanted not in ("0", "1"):
         abort(400)
     try:
-        changed = admin_service.set_active(user, wanted == "1", current_user)
+        changed = change(user, wanted == "1", current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return _back_to_users()
     db.session.commit()
-    if changed and user.active:
-        flash(_("%(email)s can sign in again.", email=user.email), "success")
-    elif changed:
-        flash(_("%(email)s is deactivated and signed out.", email=user.email), "success")
+    if changed:
+        flash((said_on if wanted == "1" else said_off) % {"email": user.email}, "success")
     return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def set_user_active(user_id: int):
+    return _switch(
+        user_id,
+        "active",
+        admin_service.set_active,
+        _("%(email)s can sign in again."),
+        _("%(email)s is deactivated and signed out."),
+    )
 
 
 @bp.post("/users/<int:user_id>/company-status-right")
 @admin_required
 def set_company_status_right(user_id: int):
     """Give a reviewer the right to suspend, restore and strike off companies, or take it back."""
-    user = db.get_or_404(User, user_id)
-    wanted = request.form.get("granted")
-    if not EmptyForm().validate_on_submit() or wanted not in ("0", "1"):
-        abort(400)
-    try:
-        changed = admin_service.set_company_status_right(user, wanted == "1", current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_users()
-    db.session.commit()
-    if changed and user.company_status_right:
-        flash(_("%(email)s may now change companies' status.", email=user.email), "success")
-    elif changed:
-        flash(_("%(email)s may no longer change companies' status.", email=user.email), "success")
-    return _back_to_users()
+    return _switch(
+        user_id,
+        "granted",
+        admin_service.set_company_status_right,
+        _("%(email)s may now change companies' status."),
+        _("%(email)s may no longer change companies' status."),
+    )
 
 
 # --- reference data: one way to list, create and edit ----------------------------------------
