@@ -19,8 +19,6 @@ from portal import lifecycle
 from portal.extensions import db
 from portal.models import (
     Application,
-    BeneficialOwner,
-    Founder,
     Registration,
     RegistrationVersion,
     User,
@@ -98,29 +96,18 @@ def file_change(registration: Registration, user: User) -> Application:
         # The company's own name is not a clash for itself (see company_names).
         name_warning_accepted=record.normalised_name,
     )
-    change.founders = [
-        Founder(
-            position=f.position, kind=f.kind, name=f.name, nationality=f.nationality, share=f.share
-        )
-        for f in record.founders
-    ]
-    change.owners = [
-        BeneficialOwner(
-            position=o.position,
-            name=o.name,
-            birth_date=o.birth_date,
-            nationality=o.nationality,
-            residence=o.residence,
-            controls=list(o.controls or ()),
-            shares_percent=o.shares_percent,
-            votes_percent=o.votes_percent,
-            held_through=o.held_through,
-        )
-        for o in record.owners
-    ]
+    change.founders = [_copy(f) for f in record.founders]
+    change.owners = [_copy(o) for o in record.owners]
     db.session.add(change)
     db.session.flush()
     return change
+
+
+def _copy(row):
+    """A founder or beneficial owner of the record, as a new row for the change."""
+    columns = (c.key for c in type(row).__table__.columns if c.key not in ("id", "application_id"))
+    values = {key: getattr(row, key) for key in columns}
+    return type(row)(**{k: list(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 def _record_before(application: Application) -> Application:
