@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, g, render_template
@@ -44,24 +45,51 @@ def _rollback() -> None:
 
 
 def register_error_pages(app: Flask) -> None:
+    def page(code: int, message) -> str:
+        """An error page; drawing it asks who is signed in, which needs the database: if that
+        is away, the database's 503 page instead (else the visitor would get a bare 500)."""
+        try:
+            return render_template("errors/error.html", code=code, message=message)
+        except DATABASE_AWAY as error:
+            raise DatabaseAwayWhileDrawing(error) from error
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         message = _l("Your form had expired. Go back, reload the page and send it again.")
-        return render_template("errors/error.html", code=400, message=message), 400
+        return _or_away(lambda: (page(400, message), 400))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         message = MESSAGES.get(code, error.description)
-        response = render_template("errors/error.html", code=code, message=message), code
         if code == 503:
-            return (*response, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-        return response
+            return _or_away(lambda: (page(code, message), code, RETRY_AFTER))
+        return _or_away(lambda: (page(code, message), code))
 
     @app.errorhandler(500)
     def server_error(error):
         _rollback()
-        return render_template("errors/error.html", code=500, message=MESSAGES[500]), 500
+        return _or_away(lambda: (page(500, MESSAGES[500]), 500))
+
+    def _or_away(answer):
+        try:
+            return answer()
+        except DatabaseAwayWhileDrawing as away:
+            return database_away(away.error)
+
+    @app.teardown_appcontext
+    def close_session_even_on_a_dead_connection(_exc):
+        """Runs before Flask-SQLAlchemy's own teardown (registered earlier), whose rollback of a
+        connection the database dropped would raise after the answer is made: the server would
+        then send its own bare 500 instead. The connection is invalidated instead; the pool
+        replaces it (pre-ping)."""
+        try:
+            db.session.remove()
+        except DATABASE_AWAY:
+            log.warning("closing the session on a dropped connection failed", exc_info=True)
+            with contextlib.suppress(*DATABASE_AWAY):
+                db.session().invalidate()
+            db.session.registry.clear()  # this request's session is done with, whatever it holds
 
     def database_away(error):
         cause = getattr(error, "orig", None) or error
@@ -69,8 +97,22 @@ def register_error_pages(app: Flask) -> None:
         _rollback()
         # Drawn as a visitor's page: the signed-in user cannot be loaded without the database.
         g._login_user = login_manager.anonymous_user()
-        page = render_template("errors/error.html", code=503, message=MESSAGES[503])
-        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return (
+            render_template("errors/error.html", code=503, message=MESSAGES[503]),
+            503,
+            RETRY_AFTER,
+        )
 
     for exception in DATABASE_AWAY:
         app.register_error_handler(exception, database_away)
+
+
+RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class DatabaseAwayWhileDrawing(Exception):
+    """The database went away while an error page was drawn (see `register_error_pages`)."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error

@@ -167,6 +167,25 @@ def test_a_signed_in_user_gets_the_503_page_too(make_app, client, auth, investor
     assert "Retry-After" in response.headers
 
 
+def test_an_error_page_drawn_while_the_database_is_away_is_the_503_page(
+    make_app, client, auth, investor, tmp_path
+):
+    # A form sent without its token (its page was a 503) answers the CSRF error page, which
+    # asks who is signed in: with the database away, that is the 503 page, not a bare 500.
+    auth.login(investor)
+    down = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/gone/portal.sqlite3", WTF_CSRF_ENABLED=True
+    )
+    browser = down.test_client()
+    browser.set_cookie("session", client.get_cookie("session").value)
+
+    response = browser.post("/applications/new")
+
+    assert response.status_code == 503
+    assert "Retry-After" in response.headers
+    assert "briefly unavailable" in response.get_data(as_text=True)
+
+
 def test_the_portal_comes_back_by_itself_when_the_database_does(make_app, database_uri, tmp_path):
     if not database_uri.startswith("sqlite"):
         pytest.skip("moves a SQLite file into place; PostgreSQL restarts are in benchmarks/")
