@@ -45,37 +45,29 @@ def _rollback() -> None:
 
 
 def register_error_pages(app: Flask) -> None:
-    def page(code: int, message) -> str:
+    def page(code: int, message, *headers):
         """An error page; drawing it asks who is signed in, which needs the database: if that
         is away, the database's 503 page instead (else the visitor would get a bare 500)."""
         try:
-            return render_template("errors/error.html", code=code, message=message)
+            return render_template("errors/error.html", code=code, message=message), code, *headers
         except DATABASE_AWAY as error:
-            raise DatabaseAwayWhileDrawing(error) from error
+            return database_away(error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         message = _l("Your form had expired. Go back, reload the page and send it again.")
-        return _or_away(lambda: (page(400, message), 400))
+        return page(400, message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         message = MESSAGES.get(code, error.description)
-        if code == 503:
-            return _or_away(lambda: (page(code, message), code, RETRY_AFTER))
-        return _or_away(lambda: (page(code, message), code))
+        return page(code, message, RETRY_AFTER) if code == 503 else page(code, message)
 
     @app.errorhandler(500)
     def server_error(error):
         _rollback()
-        return _or_away(lambda: (page(500, MESSAGES[500]), 500))
-
-    def _or_away(answer):
-        try:
-            return answer()
-        except DatabaseAwayWhileDrawing as away:
-            return database_away(away.error)
+        return page(500, MESSAGES[500])
 
     @app.teardown_appcontext
     def close_session_even_on_a_dead_connection(_exc):
@@ -108,11 +100,3 @@ def register_error_pages(app: Flask) -> None:
 
 
 RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-
-
-class DatabaseAwayWhileDrawing(Exception):
-    """The database went away while an error page was drawn (see `register_error_pages`)."""
-
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error

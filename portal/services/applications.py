@@ -109,10 +109,6 @@ def steps_of(application: Application) -> tuple[str, ...]:
     return CHANGE_STEPS if lifecycle.is_change(application) else STEPS
 
 
-def step_index(step: str, application: Application | None = None) -> int:
-    return (steps_of(application) if application is not None else STEPS).index(step)
-
-
 def create_draft(owner: User) -> Application:
     application = Application(owner=owner, status=lifecycle.DRAFT, contact_email=owner.email)
     db.session.add(application)

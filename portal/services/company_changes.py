@@ -27,14 +27,8 @@ from portal.services import DomainError, changes
 from portal.services.applications import FIELD_LABELS, STEP_FIELDS
 from portal.services.zone_time import local_date
 
-# The steps of a change: no investment (it is not part of the record), the rest as applied.
-STEPS = ("company", "founders", "owners", "documents", "review")
-# What stays as registered: a company does not move zone or sector, or change its legal form,
-# by a change of its record.
-FIXED_FIELDS = ("legal_form", "zone_id", "sector_id")
-# The company step's fields a change may set.
-CHANGEABLE_FIELDS = tuple(f for f in STEP_FIELDS["company"] if f not in FIXED_FIELDS)
-# What the record carries over from one version to the next besides the changeable fields.
+# A change's steps and the fields it leaves as registered: applications.CHANGE_STEPS and
+# applications.FIXED_IN_A_CHANGE. What a change copies from the record it starts from:
 COPIED_FIELDS = (*STEP_FIELDS["company"], *STEP_FIELDS["investment"], "owners_none_declared")
 
 
@@ -48,10 +42,8 @@ CHANGED_LABELS = {
 
 
 def changed_labels(keys) -> str:
-    """The changed parts of a version, named in the reader's language: "Address, Director's
-    full name"."""
-    if isinstance(keys, str):
-        keys = [k for k in keys.split(",") if k]
+    """The changed parts of a version (its keys), named in the reader's language: "Address,
+    Director's full name"."""
     return ", ".join(str(CHANGED_LABELS.get(k, k)) for k in keys)
 
 
@@ -119,9 +111,7 @@ def _record_before(application: Application) -> Application:
     ).first()
     if issued is None:
         return registration.record
-    if issued.version == 2:
-        return registration.application
-    return version(registration, issued.version - 1).application
+    return record_under(registration, issued.version - 1)
 
 
 def _before(application: Application) -> dict:
@@ -184,15 +174,13 @@ def apply(application: Application, reviewer: User) -> RegistrationVersion:
     return version
 
 
-def versions(registration: Registration) -> list[RegistrationVersion]:
-    """The company's later versions, oldest first (version 1 is the registration itself)."""
-    return list(
-        db.session.scalars(
-            db.select(RegistrationVersion)
-            .where(RegistrationVersion.registration_id == registration.id)
-            .order_by(RegistrationVersion.version)
-        )
-    )
+def record_under(registration: Registration, number: int) -> Application | None:
+    """The application that was the company's record under certificate version `number`
+    (version 1: the registration's own), or None for a version never issued."""
+    if number == 1:
+        return registration.application
+    row = version(registration, number)
+    return row.application if row is not None else None
 
 
 def version(registration: Registration, number: int) -> RegistrationVersion | None:

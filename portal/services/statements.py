@@ -226,10 +226,8 @@ def current_version(registration: Registration) -> int:
 
 def _name_under(registration: Registration, version: int) -> str:
     """The company's name under an earlier certificate version."""
-    if version == VERSION:
-        return registration.application.company_name
-    row = company_changes.version(registration, version)
-    return row.company_name if row is not None else ""
+    record = company_changes.record_under(registration, version)
+    return record.company_name if record is not None else ""
 
 
 def check_online(text: str, registration: Registration, published: PublishedKeys) -> Check:
