@@ -27,12 +27,13 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from portal import lifecycle
 from portal.extensions import cache, redis_connection
 from portal.models import (
+    STAFF_ROLES,
     Application,
     Baseline,
     CompanyStatusEvent,
@@ -41,6 +42,7 @@ from portal.models import (
     RegistrationVersion,
     RejectionReason,
     Sector,
+    User,
     Zone,
     ZoneContact,
     zone_sectors,
@@ -63,6 +65,8 @@ PUBLIC_MODELS = (
     RejectionReason,
 )
 PUBLIC_TABLES = {m.__table__.name for m in PUBLIC_MODELS} | {zone_sectors.name}
+# Bulk writes to these change the review queue (see _in_queue for writes through objects).
+QUEUE_TABLES = {Application.__table__.name, Registration.__table__.name}
 # A stand-in for the session's CSRF token in a stored page (never a real token's characters).
 CSRF_SLOT = "\x00csrf\x00"
 # Pages of a list beyond this one are kept by each process alone (see public_page).
@@ -279,7 +283,16 @@ def figures(scope: str, render) -> Markup:
     key = f"figures:{g.get('locale') or 'en'}:{scope}:{request.full_path}"
     try:
         version = cache.get(FIGURES_VERSION_KEY) or "-"
-        # This process's copy first: the figures of a year are a few hundred kilobytes.
+    except Exception as error:  # noqa: BLE001
+        _failed("reading", error)
+        return _rendered(render())
+    return _fragment(key, version, FIGURES_SECONDS, render)
+
+
+def _fragment(key: str, version: str, seconds: int, render) -> Markup:
+    """The HTML stored under `key` if it was rendered under `version` less than `seconds` ago
+    (this process's copy first, then the shared cache), else `render()`'s, stored."""
+    try:
         stored = _local.get(key)
         if stored is None or stored[0] != version or stored[2] < time.time():
             stored = cache.get(key)
@@ -291,9 +304,9 @@ def figures(scope: str, render) -> Markup:
     if stored is not None and stored[0] == version and stored[2] >= time.time():
         return _rendered(stored[1])
     html = render()
-    stored = (version, html, time.time() + FIGURES_SECONDS)  # a wall-clock deadline: shared
+    stored = (version, html, time.time() + seconds)  # a wall-clock deadline: shared
     try:
-        cache.set(key, stored, timeout=FIGURES_SECONDS)
+        cache.set(key, stored, timeout=seconds)
     except Exception as error:  # noqa: BLE001
         _failed("storing", error)
     else:
@@ -302,18 +315,53 @@ def figures(scope: str, render) -> Markup:
 
 
 def renew_figures() -> None:
+    _renew_version(FIGURES_VERSION_KEY)
+
+
+def _renew_version(key: str) -> None:
     if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
         return
     try:
-        cache.set(FIGURES_VERSION_KEY, secrets.token_hex(8), timeout=0)
+        cache.set(key, secrets.token_hex(8), timeout=0)
     except Exception as error:  # noqa: BLE001
         _failed("renewing", error)
+
+
+# --- the review queue ------------------------------------------------------------------------
+
+QUEUE_VERSION_KEY = "queue:version"
+# The queue is renewed by every commit that changes what it lists; this bounds what only the
+# clock changes (the days an application has waited).
+QUEUE_SECONDS = 60
+
+
+def queue(user_id: int, render) -> Markup:
+    """The review queue's counts, filters and rows (HTML) for one staff member at one address:
+    a reviewer reloading the queue while nothing moved gets what was rendered for them last.
+    Per staff member, because "me" and the reviewer choices depend on who asks. The version is
+    read from the shared cache on every request (never a process's memo), so a move a reviewer
+    just made through any process shows on their next look at the queue."""
+    if not _enabled():
+        return _rendered(render())
+    key = f"queue:{g.get('locale') or 'en'}:{user_id}:{request.full_path}"
+    try:
+        # Zone and sector names come with the public version.
+        version = f"{cache.get(QUEUE_VERSION_KEY) or '-'}:{_version()}"
+    except Exception as error:  # noqa: BLE001
+        _failed("reading", error)
+        return _rendered(render())
+    return _fragment(key, version, QUEUE_SECONDS, render)
+
+
+def renew_queue() -> None:
+    _renew_version(QUEUE_VERSION_KEY)
 
 
 # --- what changes the public pages and the figures -------------------------------------------
 
 CHANGED = "public_pages_changed"
 FIGURES_CHANGED = "figures_changed"
+QUEUE_CHANGED = "queue_changed"
 # Reference data the dashboard's figures name (the counts themselves: COUNTS_WRITTEN), and the
 # companies' status moves and record versions, which the figures count from their own tables.
 FIGURES_MODELS = (Baseline, RejectionReason, Zone, Sector, CompanyStatusEvent, RegistrationVersion)
@@ -326,6 +374,27 @@ def _is_public(obj) -> bool:
     return isinstance(obj, Application) and obj.status == lifecycle.APPROVED
 
 
+# What the queue shows of a user: the investor's address, the reviewer's name, the choices.
+QUEUE_USER_FIELDS = ("email", "full_name", "role")
+
+
+def _in_queue(session, obj) -> bool:
+    """Whether writing `obj` can change what the review queue shows."""
+    if isinstance(obj, Application):
+        # A draft is in no queue until it is submitted (a move of its status).
+        return obj.status != lifecycle.DRAFT or (
+            obj not in session.new and inspect(obj).attrs.status.history.has_changes()
+        )
+    if isinstance(obj, User):
+        if obj in session.new:
+            return obj.role in STAFF_ROLES
+        state = inspect(obj)
+        return obj in session.deleted or any(
+            state.attrs[name].history.has_changes() for name in QUEUE_USER_FIELDS
+        )
+    return isinstance(obj, (Registration, Zone, Sector))
+
+
 @event.listens_for(Session, "before_flush")
 def _note_changed_objects(session, _context, _instances):
     changed = (*session.new, *session.dirty, *session.deleted)
@@ -333,6 +402,8 @@ def _note_changed_objects(session, _context, _instances):
         session.info[CHANGED] = True
     if any(isinstance(o, FIGURES_MODELS) for o in changed):
         session.info[FIGURES_CHANGED] = True
+    if any(_in_queue(session, o) for o in changed):
+        session.info[QUEUE_CHANGED] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -340,8 +411,11 @@ def _note_bulk_writes(state):
     """Writes not made through objects (bulk inserts, updates and deletes)."""
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in PUBLIC_TABLES:
+        name = getattr(table, "name", None)
+        if name in PUBLIC_TABLES:
             state.session.info[CHANGED] = True
+        if name in QUEUE_TABLES:
+            state.session.info[QUEUE_CHANGED] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -351,9 +425,11 @@ def _renew_after_commit(session):
     figures_changed = session.info.pop(FIGURES_CHANGED, False)
     if session.info.pop(COUNTS_WRITTEN, False) or figures_changed:
         renew_figures()
+    if session.info.pop(QUEUE_CHANGED, False):
+        renew_queue()
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
-    for flag in (CHANGED, FIGURES_CHANGED, COUNTS_WRITTEN):
+    for flag in (CHANGED, FIGURES_CHANGED, QUEUE_CHANGED, COUNTS_WRITTEN):
         session.info.pop(flag, None)

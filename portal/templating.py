@@ -8,9 +8,12 @@ from functools import lru_cache
 from babel.dates import format_skeleton
 from babel.numbers import format_currency
 from babel.numbers import format_decimal as babel_format_decimal
-from flask import Flask
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import get_locale as babel_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from portal import i18n, lifecycle
 from portal.services import accounts as accounts_service
@@ -64,6 +67,69 @@ def month_year(year: int, month: int) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=babel_locale() or "en")
 
 
+# --- the layout's parts ------------------------------------------------------------------------
+#
+# The header, the footer and the session's warning are most of what the layout costs, and for a
+# signed-in user they differ only by the language, the kind of user and a few values of the
+# request. Each is rendered once per (language, kind, ...) and kept by the app; the values of
+# the request go in at slots. A slot is letters only (it survives url_for and escaping) and a
+# kept part holds nothing a user typed, so a slot can never be forged into one.
+
+_SLOTS = {"csrf": "kgSLOTcsrf", "here": "kgSLOThere", "login_again": "kgSLOTback"}
+
+
+def _minutes(seconds_left: int, warn: int) -> int:
+    """The minutes the warning names: those left, at most the warning's own, at least one."""
+    return max((min(warn, seconds_left) + 59) // 60, 1)
+
+
+def layout_part(name: str) -> Markup:
+    """`{{ layout_part("header") }}` (or "footer", "session_warning"): templates/_layout/."""
+    template = f"_layout/{name}.html"
+    locale = str(babel_locale())
+    if name == "footer":
+        return _kept((name, locale), template, {})
+    if name == "header":
+        user = current_user
+        if not user.is_authenticated:  # a visitor's links name the page: not kept
+            here = request.full_path if request.query_string else request.path
+            html = render_template(template, viewer=_VISITOR, visitor_next=here)
+            return Markup(html)  # noqa: S704 - a template's HTML, escaped as it was rendered
+        viewer = (True, user.is_investor, user.is_staff, user.is_admin)
+        viewer += (user.changes_company_status,)
+        return _kept((name, locale, viewer), template, {"viewer": _Viewer(*viewer)})
+    warn = current_app.config["SESSION_WARNING_SECONDS"]
+    idle, lifetime = (_minutes(left, warn) for left in g.session_seconds_left)
+    values = {"idle_minutes": idle, "lifetime_minutes": lifetime}
+    return _kept((name, locale, warn, idle, lifetime), template, values)
+
+
+class _Viewer:
+    """What the header shows a user: the flags of their kind."""
+
+    def __init__(self, signed_in, investor=False, staff=False, admin=False, changes_status=False):
+        self.signed_in, self.investor, self.staff = signed_in, investor, staff
+        self.admin, self.changes_status = admin, changes_status
+
+
+_VISITOR = _Viewer(False)
+
+
+def _kept(key: tuple, template: str, values: dict) -> Markup:
+    kept = current_app.extensions.setdefault("layout_parts", {})
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = render_template(template, **values, **_SLOTS)
+    if _SLOTS["csrf"] in html:
+        html = html.replace(_SLOTS["csrf"], generate_csrf())
+    if _SLOTS["here"] in html:
+        html = html.replace(_SLOTS["here"], escape(request.full_path))
+    if _SLOTS["login_again"] in html:
+        back = url_for("auth.login", next=g.session_return_to)
+        html = html.replace(_SLOTS["login_again"], escape(back))
+    return Markup(html)  # noqa: S704 - HTML templates rendered, the slots' values escaped
+
+
 def register(app: Flask) -> None:
     env = app.jinja_env
     env.filters["datetime"] = moment
@@ -92,6 +158,7 @@ def register(app: Flask) -> None:
         month_year=month_year,
         FIELD_LABELS=app_service.FIELD_LABELS,
         ROLE_LABELS=accounts_service.ROLE_LABELS,
+        layout_part=layout_part,
     )
 
     @app.context_processor

@@ -205,3 +205,103 @@ def test_invented_queries_never_fill_the_shared_cache(cached_app):
     assert cache.get("page:en:/registry?page=999") is None
     assert cache.get("page:en:/?x=1") is None  # an unknown parameter: not cached at all
     assert "page:en:/?x=1" not in page_cache._local
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+    return client
+
+
+def _submitted(name: str):
+    investor = UserFactory()
+    application = complete_application(owner=investor, company_name=name)
+    app_service.submit(application, investor)
+    db.session.commit()
+    return application
+
+
+def test_a_reviewer_reloading_the_queue_while_nothing_moves_gets_it_from_the_cache(cached_app):
+    reviewer = UserFactory(role="reviewer")
+    _submitted("Steppe Pharma LLP")
+    client = _signed_in(cached_app, reviewer)
+
+    client.get("/review/")  # the first look also shows "You are signed in."
+    first = client.get("/review/").get_data(as_text=True)
+    warm = count_queries(client, "/review/")
+    cold = count_queries(client, "/review/?sort=newest")  # another address: rendered afresh
+
+    assert "Steppe Pharma LLP" in first
+    assert client.get("/review/").get_data(as_text=True) == first
+    assert warm <= 1 < 5 <= cold  # the session's user only; the page's own queries skipped
+
+
+def test_every_move_shows_in_the_queue_at_once(cached_app):
+    reviewer = UserFactory(role="reviewer", full_name="Aigerim Sadykova")
+    client = _signed_in(cached_app, reviewer)
+    assert "Caspian Looms LLP" not in client.get("/review/").get_data(as_text=True)
+
+    application = _submitted("Caspian Looms LLP")
+    submitted = client.get("/review/").get_data(as_text=True)
+    review.take(application, reviewer)
+    db.session.commit()
+    taken = client.get("/review/?assignee=me").get_data(as_text=True)
+    reviewer.full_name = "Aigerim Nurlanovna"
+    db.session.commit()
+    renamed = client.get("/review/?assignee=me").get_data(as_text=True)
+    review.approve(application, reviewer)
+    db.session.commit()
+    approved = client.get("/review/").get_data(as_text=True)
+
+    assert "Caspian Looms LLP" in submitted
+    assert "Caspian Looms LLP" in taken and "Aigerim Sadykova" in taken
+    assert "Aigerim Nurlanovna" in renamed
+    assert "Caspian Looms LLP" not in approved  # no longer open
+
+
+def test_each_reviewer_has_their_own_queue(cached_app):
+    first, second = UserFactory(role="reviewer"), UserFactory(role="reviewer")
+    application = _submitted("Ili River Logistics LLP")
+    review.take(application, first)
+    db.session.commit()
+    first_client, second_client = _signed_in(cached_app, first), _signed_in(cached_app, second)
+
+    mine = first_client.get("/review/?assignee=me").get_data(as_text=True)
+    theirs = second_client.get("/review/?assignee=me").get_data(as_text=True)
+
+    assert "Ili River Logistics LLP" in mine
+    assert "Ili River Logistics LLP" not in theirs
+
+
+def test_an_investor_typing_a_draft_leaves_the_queue_cached(cached_app):
+    from portal.extensions import cache
+
+    reviewer, investor = UserFactory(role="reviewer"), UserFactory()
+    client = _signed_in(cached_app, reviewer)
+    client.get("/review/")
+    draft = complete_application(owner=investor, company_name="Draft Name LLP")
+    db.session.commit()
+    version = cache.get(page_cache.QUEUE_VERSION_KEY)
+
+    draft.company_name = "Another Draft Name LLP"
+    db.session.commit()
+    unchanged = cache.get(page_cache.QUEUE_VERSION_KEY)
+    app_service.submit(draft, investor)
+    db.session.commit()
+
+    assert unchanged == version
+    assert cache.get(page_cache.QUEUE_VERSION_KEY) != version
+    assert "Another Draft Name LLP" in client.get("/review/").get_data(as_text=True)
+
+
+def test_the_days_waiting_move_on_with_the_clock(cached_app, monkeypatch):
+    reviewer = UserFactory(role="reviewer")
+    _submitted("Khorgos Textiles LLP")
+    client = _signed_in(cached_app, reviewer)
+    assert count_queries(client, "/review/") >= 5
+    assert count_queries(client, "/review/") <= 1
+
+    later = page_cache.time.time() + page_cache.QUEUE_SECONDS + 1
+    monkeypatch.setattr(page_cache.time, "time", lambda: later)
+
+    assert count_queries(client, "/review/") >= 5  # older than a minute: rendered afresh

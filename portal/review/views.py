@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import lifecycle
+from portal import lifecycle, page_cache
 from portal.access import get_application, staff_required
 from portal.extensions import db
 from portal.forms import EmptyForm, attach_error
@@ -21,13 +21,19 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @bp.get("/")
 @staff_required
 def queue():
+    content = page_cache.queue(current_user.id, _queue_content)
+    return render_template("review/queue.html", content=content)
+
+
+def _queue_content() -> str:
+    """The counts per status, the filters and the page of rows: see page_cache.queue."""
     form = QueueForm(formdata=request.args, user=current_user)
     filters = form.filters()
     page = review.queue(filters, form.sort_key(), page_number())
     # The filters as they are in the URL, for tabs and page links that keep them.
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "review/queue.html",
+        "review/_queue.html",
         form=form,
         filters=filters,
         page=page,
