@@ -150,9 +150,10 @@ def fill(app, count: int, pending: int, rng: random.Random) -> list[str]:
         owner_id = investor.id
         postgres = db.engine.dialect.name == "postgresql"
         # A company's status since its registration day, where the register keeps one.
-        with_status = "status_since" in {
-            c["name"] for c in db.inspect(db.engine).get_columns("registrations")
-        }
+        columns = {c["name"] for c in db.inspect(db.engine).get_columns("registrations")}
+        with_status = "status_since" in columns
+        # The name backwards, where the register keeps it (the check's third key).
+        with_reversed = "reversed_name" in columns
         connection = db.engine.raw_connection()
     now = datetime.now(UTC)
     stamp = now if postgres else now.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -169,7 +170,11 @@ def fill(app, count: int, pending: int, rng: random.Random) -> list[str]:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
         cursor.close()
 
-    registration_columns = REGISTRATION_COLUMNS + (", status_since" if with_status else "")
+    registration_columns = (
+        REGISTRATION_COLUMNS
+        + (", status_since" if with_status else "")
+        + (", reversed_name" if with_reversed else "")
+    )
     since = (day,) if with_status else ()
     began = time.perf_counter()
     names: list[str] = []
@@ -190,6 +195,7 @@ def fill(app, count: int, pending: int, rng: random.Random) -> list[str]:
                 (i, i, zone_id, sector_id, 2026, i, f"{zone_code}-2026-{i:07d}", name)
                 + (normalised, words, day, stamp)
                 + since
+                + ((normalised[::-1],) if with_reversed else ())
             )
         if len(applications) >= CHUNK:
             write("applications", APPLICATION_COLUMNS, applications)

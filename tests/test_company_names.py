@@ -163,6 +163,25 @@ def test_near_names_are_similar_not_taken(app):
     assert check("Caravan Way").state == "free"
 
 
+def test_a_slip_in_the_first_letter_is_found_among_a_crowd_of_names(app):
+    """Many names between the two in the order of the name and of its words: only the name
+    read backwards has them side by side."""
+    registered_application(company_name="Bayterek Logistics LLP", number="KEG-IND-2026-000001")
+    for i in range(2 * company_names.NEIGHBOURS + 10):
+        registered_application(company_name=f"Caravan {i:03d} LLP")
+    registration = db.session.scalars(
+        db.select(Registration).where(Registration.number == "KEG-IND-2026-000001")
+    ).one()
+
+    result = check("Vayterek Logistics LLP")
+
+    assert registration.reversed_name == "scitsigolkeretyab"
+    assert result.state == "similar"
+    assert [(m.name, m.how) for m in result.similar] == [
+        ("Bayterek Logistics LLP", company_names.SPELLING)
+    ]
+
+
 def test_the_investors_own_application_does_not_clash_with_itself(app):
     application = under_review("Steppe Wind LLP", status=lifecycle.INFO_REQUESTED)
     assert check("Steppe Wind", exclude_application_id=application.id).state == "free"

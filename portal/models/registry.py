@@ -26,14 +26,10 @@ class Registration(db.Model):
         UniqueConstraint("zone_id", "year", "seq", name="uq_registrations_zone_year_seq"),
         # Registrations per day, per zone and per sector are counted in this index alone.
         Index("ix_registrations_day_zone_sector", "registered_on", "zone_id", "sector_id"),
-        # Near clashes of names (services/company_names.py): on PostgreSQL a GIN trigram index
-        # (pg_trgm); elsewhere a plain index whose neighbours are the candidates.
-        Index(
-            "ix_registrations_name_words",
-            "name_words",
-            postgresql_using="gin",
-            postgresql_ops={"name_words": "gin_trgm_ops"},
-        ),
+        # Near clashes of names (services/company_names.py): the index neighbours of the
+        # sorted words and of the name backwards are the candidates.
+        Index("ix_registrations_name_words", "name_words"),
+        Index("ix_registrations_reversed_name", "reversed_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +45,7 @@ class Registration(db.Model):
         String(400), default="", server_default="", index=True
     )
     name_words: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    reversed_name: Mapped[str] = mapped_column(String(400), default="", server_default="")
     registered_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The company's status on the register (lifecycle.COMPANY_STATES), why, and since which day

@@ -7,11 +7,11 @@ application under review (`lifecycle.OPEN`) has the same normalised name; it is 
 one has the same words in another order or is a small edit away.
 
 Both tables keep the keys beside the name (`normalised_name`, indexed, for the exact clash;
-`name_words`, the words sorted, for near clashes), kept true by the listeners at the bottom of
-this module whatever sets `company_name`. Near clashes among registrations are read as bounded
-sets of candidates (index neighbours of the name; on PostgreSQL also pg_trgm's `%` through a
-GIN trigram index on `name_words`, elsewhere the neighbours of its words) and judged by one
-rule in Python. Applications under review are few: read through the status index.
+`name_words`, the words sorted, for near clashes; registrations also `reversed_name`, the
+normalised name backwards), kept true by the listener at the bottom of this module whatever
+sets `company_name`. Near clashes among registrations are read as bounded sets of candidates
+(the index neighbours of each key: the same on SQLite and PostgreSQL) and judged by one rule
+in Python. Applications under review are few: read through the status index.
 """
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ class NameCheck:
 
 
 MAX_SIMILAR = 10  # near clashes listed at most
-NEIGHBOURS = 25  # SQLite: index neighbours read on each side of each key
+NEIGHBOURS = 25  # index neighbours read on each side of each key
 
 
 def check(
@@ -392,39 +392,24 @@ _REGISTRATION_COLUMNS = (
 )
 
 
-# PostgreSQL: how alike two names' trigrams must be to be read as candidates. pg_trgm's default
-# (0.3) reads every name sharing a common word, and the GIN scan costs with the names it reads;
-# at 0.7 it finds the same words in any order (1.0) and a slip in a longer word, and the index
-# neighbours find the slips in short names.
-TRIGRAM_THRESHOLD = "0.7"
-
-
 @functools.cache
-def _candidates(postgresql: bool):
+def _candidates():
     """The registrations that may be similar, in one statement of index ranges, each bounded:
-    the names beside the name in the index's order (NEIGHBOURS each side), which catch a slip
-    anywhere but in the first letters; then, on PostgreSQL, names with trigrams in common
-    (pg_trgm's `%` through the GIN index on name_words: word order does not matter, nor where
-    the slip is); elsewhere, the same words in any order and the neighbours in the words'
-    order. Built once (parameters n, w and own)."""
+    the same words in any order, and the names beside the name in three orders (NEIGHBOURS each
+    side): of the normalised name (a slip after the first letters), of its sorted words (the
+    same, word by word) and of the name read backwards (a slip in the first letters: the rest
+    of the name is then its start). Built once (parameters n, w, r and own)."""
     own = Registration.application_id != db.bindparam("own")
-    keys = [(Registration.normalised_name, "n")]
-    if postgresql:
-        words = Registration.name_words
-        parts = [
-            db.select(*_REGISTRATION_COLUMNS)
-            .where(words.op("%")(db.bindparam("w")), own)
-            .order_by(db.func.similarity(words, db.bindparam("w")).desc())
-            .limit(2 * NEIGHBOURS)
-        ]
-    else:
-        keys.append((Registration.name_words, "w"))
-        parts = [
-            db.select(*_REGISTRATION_COLUMNS)
-            .where(Registration.name_words == db.bindparam("w"), own)
-            .limit(NEIGHBOURS)
-        ]
-    for column, key in keys:
+    parts = [
+        db.select(*_REGISTRATION_COLUMNS)
+        .where(Registration.name_words == db.bindparam("w"), own)
+        .limit(NEIGHBOURS)
+    ]
+    for column, key in (
+        (Registration.normalised_name, "n"),
+        (Registration.name_words, "w"),
+        (Registration.reversed_name, "r"),
+    ):
         parts += [
             db.select(*_REGISTRATION_COLUMNS)
             .where(column > db.bindparam(key), own)
@@ -439,15 +424,8 @@ def _candidates(postgresql: bool):
 
 
 def _similar_registered(normalised: str, sorted_words: str, exclude: int | None):
-    postgresql = _on_postgresql()
-    if postgresql:  # for this transaction only
-        db.session.execute(
-            db.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-            {"t": TRIGRAM_THRESHOLD},
-        )
-    rows = db.session.execute(
-        _candidates(postgresql), {"n": normalised, "w": sorted_words, "own": exclude or 0}
-    ).all()
+    values = {"n": normalised, "w": sorted_words, "r": normalised[::-1], "own": exclude or 0}
+    rows = db.session.execute(_candidates(), values).all()
     return _judge(normalised, sorted_words, rows, registered=True)
 
 
@@ -524,3 +502,5 @@ def _keep_keys(target, value, _old, _initiator) -> None:
     """Every change of a name (a draft saved, a registration, a change of name) brings its keys
     along, whichever code makes it."""
     target.normalised_name, target.name_words = keys(value or "")
+    if isinstance(target, Registration):
+        target.reversed_name = target.normalised_name[::-1]
