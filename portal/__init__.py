@@ -84,7 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
         if "SECRET_KEY" in config:  # given by the caller, not generated into the instance
             app.config["SECRET_KEY_GENERATED"] = config.get("SECRET_KEY_GENERATED", False)
-    from portal import deploy, logs
+    from portal import database, deploy, logs
 
     logs.configure(app)  # JSON lines in production, each with its request's id
     deploy.refuse_unsafe_production(app.config)
@@ -105,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
         }
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    database.ping_when_idle(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

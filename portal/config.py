@@ -118,8 +118,10 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(instance_path, generate=not production),
         "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        # Pre-ping: a connection the database dropped (a restart) is replaced, not handed out.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # A connection idle in the pool longer than this is asked whether the database still
+        # holds it before it is handed out (a restart): portal/database.py. 0: always asked.
+        "DATABASE_PING_IDLE_SECONDS": float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "1")),
         # How long to wait for a database that does not answer before the 503 page.
         "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),
         "REDIS_URL": redis_url,

@@ -338,23 +338,59 @@ QUEUE_SECONDS = 60
 def queue(user_id: int, render) -> Markup:
     """The review queue's counts, filters and rows (HTML) for one staff member at one address:
     a reviewer reloading the queue while nothing moved gets what was rendered for them last.
-    Per staff member, because "me" and the reviewer choices depend on who asks. The version is
-    read from the shared cache on every request (never a process's memo), so a move a reviewer
-    just made through any process shows on their next look at the queue."""
+    Per staff member, because "me" and the reviewer choices depend on who asks."""
+    return _personal("queue", user_id, (QUEUE_VERSION_KEY,), QUEUE_SECONDS, render)
+
+
+def applications(user_id: int, render) -> Markup:
+    """An investor's list of their applications (HTML), until one of them changes."""
+    versions = (owner_version_key(user_id), LISTS_VERSION_KEY)
+    return _personal("applications", user_id, versions, LIST_SECONDS, render)
+
+
+def _personal(kind: str, user_id: int, version_keys: tuple[str, ...], seconds: int, render):
+    """A part of one signed-in user's page, kept while the versions it depends on hold. They
+    are read from the shared cache on every request (never a process's memo), so what the user
+    just did through any process shows on their next look."""
     if not _enabled():
         return _rendered(render())
-    key = f"queue:{g.get('locale') or 'en'}:{user_id}:{request.full_path}"
+    key = f"{kind}:{g.get('locale') or 'en'}:{user_id}:{request.full_path}"
     try:
+        versions = cache.get_many(*version_keys)
         # Zone and sector names come with the public version.
-        version = f"{cache.get(QUEUE_VERSION_KEY) or '-'}:{_version()}"
+        version = ":".join([*(v or "-" for v in versions), _version()])
     except Exception as error:  # noqa: BLE001
         _failed("reading", error)
         return _rendered(render())
-    return _fragment(key, version, QUEUE_SECONDS, render)
+    return _fragment(key, version, seconds, render)
 
 
 def renew_queue() -> None:
     _renew_version(QUEUE_VERSION_KEY)
+
+
+# --- an investor's list of applications --------------------------------------------------------
+
+# Renewed for an investor by every commit that writes one of their applications or what the
+# list says of them (their address, whether it is confirmed); LISTS_VERSION_KEY for everyone
+# by a bulk write to the applications (whose owners are not known one by one).
+LISTS_VERSION_KEY = "lists:version"
+# Nothing in the list moves with the clock: this only bounds what is kept.
+LIST_SECONDS = 600
+LIST_USER_FIELDS = ("email", "email_confirmed_at")
+
+
+def owner_version_key(user_id: int) -> str:
+    return f"owner:{user_id}:version"
+
+
+def renew_lists(owner_ids) -> None:
+    if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
+        return
+    try:
+        cache.set_many({owner_version_key(i): secrets.token_hex(8) for i in owner_ids}, timeout=0)
+    except Exception as error:  # noqa: BLE001
+        _failed("renewing", error)
 
 
 # --- what changes the public pages and the figures -------------------------------------------
@@ -362,6 +398,8 @@ def renew_queue() -> None:
 CHANGED = "public_pages_changed"
 FIGURES_CHANGED = "figures_changed"
 QUEUE_CHANGED = "queue_changed"
+OWNERS_CHANGED = "owners_changed"  # the investors whose list of applications changed
+LISTS_CHANGED = "lists_changed"
 # Reference data the dashboard's figures name (the counts themselves: COUNTS_WRITTEN), and the
 # companies' status moves and record versions, which the figures count from their own tables.
 FIGURES_MODELS = (Baseline, RejectionReason, Zone, Sector, CompanyStatusEvent, RegistrationVersion)
@@ -388,10 +426,7 @@ def _in_queue(session, obj) -> bool:
     if isinstance(obj, User):
         if obj in session.new:
             return obj.role in STAFF_ROLES
-        state = inspect(obj)
-        return obj in session.deleted or any(
-            state.attrs[name].history.has_changes() for name in QUEUE_USER_FIELDS
-        )
+        return obj in session.deleted or _changed(obj, QUEUE_USER_FIELDS)
     return isinstance(obj, (Registration, Zone, Sector))
 
 
@@ -406,6 +441,22 @@ def _note_changed_objects(session, _context, _instances):
         session.info[QUEUE_CHANGED] = True
 
 
+@event.listens_for(Session, "after_flush")
+def _note_changed_owners(session, _context):
+    """After the flush, when a new application knows its owner's id."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    owners = {o.owner_id for o in changed if isinstance(o, Application)}
+    owners |= {o.id for o in session.dirty if isinstance(o, User) and _changed(o, LIST_USER_FIELDS)}
+    owners.discard(None)
+    if owners:
+        session.info.setdefault(OWNERS_CHANGED, set()).update(owners)
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_writes(state):
     """Writes not made through objects (bulk inserts, updates and deletes)."""
@@ -416,6 +467,8 @@ def _note_bulk_writes(state):
             state.session.info[CHANGED] = True
         if name in QUEUE_TABLES:
             state.session.info[QUEUE_CHANGED] = True
+        if name == Application.__table__.name:
+            state.session.info[LISTS_CHANGED] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -427,9 +480,15 @@ def _renew_after_commit(session):
         renew_figures()
     if session.info.pop(QUEUE_CHANGED, False):
         renew_queue()
+    if session.info.pop(LISTS_CHANGED, False):
+        _renew_version(LISTS_VERSION_KEY)
+    owners = session.info.pop(OWNERS_CHANGED, None)
+    if owners:
+        renew_lists(owners)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
-    for flag in (CHANGED, FIGURES_CHANGED, QUEUE_CHANGED, COUNTS_WRITTEN):
+    flags = (CHANGED, FIGURES_CHANGED, QUEUE_CHANGED, OWNERS_CHANGED, LISTS_CHANGED)
+    for flag in (*flags, COUNTS_WRITTEN):
         session.info.pop(flag, None)

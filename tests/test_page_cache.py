@@ -305,3 +305,44 @@ def test_the_days_waiting_move_on_with_the_clock(cached_app, monkeypatch):
     monkeypatch.setattr(page_cache.time, "time", lambda: later)
 
     assert count_queries(client, "/review/") >= 5  # older than a minute: rendered afresh
+
+
+def test_an_investors_list_is_kept_until_one_of_their_applications_changes(cached_app):
+    investor, other = UserFactory(), UserFactory()
+    application = complete_application(owner=investor, company_name="Altyn Kazyk LLP")
+    db.session.commit()
+    client = _signed_in(cached_app, investor)
+    client.get("/applications/")  # the first look also shows "You are signed in."
+
+    warm = count_queries(client, "/applications/")
+    complete_application(owner=other, company_name="Someone Else LLP")  # not theirs
+    db.session.commit()
+    still_warm = count_queries(client, "/applications/")
+    application.company_name = "Altyn Kazyk Trading LLP"
+    db.session.commit()
+    renamed = client.get("/applications/").get_data(as_text=True)
+    app_service.submit(application, investor)
+    db.session.commit()
+    submitted = client.get("/applications/").get_data(as_text=True)
+    new_draft = client.post("/applications/new")
+    listed = client.get("/applications/").get_data(as_text=True)
+
+    assert warm <= 1 and still_warm <= 1  # the session's user only
+    assert "Altyn Kazyk Trading LLP" in renamed and "Someone Else LLP" not in renamed
+    assert "Submitted" in submitted and "Continue" not in submitted
+    assert new_draft.status_code == 302
+    assert "Untitled application" in listed and "Continue" in listed
+
+
+def test_confirming_the_address_takes_the_warning_off_the_list(cached_app):
+    from portal.models.base import utcnow
+
+    investor = UserFactory(email_confirmed_at=None)
+    client = _signed_in(cached_app, investor)
+    unconfirmed = client.get("/applications/").get_data(as_text=True)
+    investor.email_confirmed_at = utcnow()
+    db.session.commit()
+    confirmed = client.get("/applications/").get_data(as_text=True)
+
+    assert "not confirmed yet" in unconfirmed
+    assert "not confirmed yet" not in confirmed

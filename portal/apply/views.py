@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal import lifecycle
+from portal import lifecycle, page_cache
 from portal.access import get_application, get_document, investor_required
 from portal.apply.forms import (
     CompanyForm,
@@ -55,8 +55,14 @@ def _neighbour(application, step: str, offset: int) -> str:
 @bp.get("/")
 @investor_required
 def list_applications():
+    content = page_cache.applications(current_user.id, _list_content)
+    return render_template("apply/list.html", content=content, form=EmptyForm())
+
+
+def _list_content() -> str:
+    """The investor's applications: see page_cache.applications."""
     applications = app_service.applications_of(current_user)
-    return render_template("apply/list.html", applications=applications, form=EmptyForm())
+    return render_template("apply/_list.html", applications=applications)
 
 
 @bp.post("/new")

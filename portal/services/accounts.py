@@ -235,15 +235,19 @@ def start_session(user: User, user_agent: str = "", ip_address: str = "") -> Use
     return session
 
 
+# Asked on every signed-in request: built once (a third of the lookup's cost was building it).
+_LIVE_SESSION = (
+    db.select(UserSession)
+    .where(UserSession.token == db.bindparam("token"), UserSession.revoked_at.is_(None))
+    .join(UserSession.user)
+    .options(contains_eager(UserSession.user))
+)
+
+
 def load_session_user(token: str) -> User | None:
     """The user of a live session, or None when the session was revoked, never existed, or
     outlived its idle timeout or lifetime (end_outlived_session then says which)."""
-    row = db.session.scalar(
-        db.select(UserSession)
-        .where(UserSession.token == token, UserSession.revoked_at.is_(None))
-        .join(UserSession.user)
-        .options(contains_eager(UserSession.user))
-    )
+    row = db.session.scalar(_LIVE_SESSION, {"token": token})
     if row is None or not row.user.active or _outlived(row, utcnow()):
         return None
     row.user.current_session_token = token
