@@ -200,27 +200,25 @@ def test_the_portal_comes_back_by_itself_when_the_database_does(make_app, databa
     assert client.get("/registry").status_code == 200
 
 
-def _drop_the_portals_connections(other_app) -> None:
-    """What a database restart does to the connections a process keeps: they are cut."""
-    with other_app.app_context():
-        pids = [
-            row[0]
-            for row in db.session.execute(db.text("SELECT pg_backend_pid()")).all()  # this one
-        ]
+def _client_after_a_cut(make_app, database_uri, idle_seconds: float):
+    """A client of a portal whose pooled connection the database has just cut, as a restart
+    does (PostgreSQL only: SQLite has no connection to cut)."""
+    if database_uri.startswith("sqlite"):
+        pytest.skip("cuts a PostgreSQL connection (SQLite has none to cut)")
+    other = make_app(DATABASE_PING_IDLE_SECONDS=idle_seconds)
+    client = other.test_client()
+    assert client.get("/registry").status_code == 200
+    with other.app_context():
+        pid = db.session.scalar(db.text("SELECT pg_backend_pid()"))
         db.session.commit()
     with db.engine.connect() as admin:
-        for pid in pids:
-            admin.execute(db.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        admin.execute(db.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
         admin.commit()
+    return client
 
 
 def test_a_connection_dropped_while_idle_is_replaced_before_use(make_app, database_uri):
-    if database_uri.startswith("sqlite"):
-        pytest.skip("cuts a PostgreSQL connection (SQLite has none to cut)")
-    other = make_app(DATABASE_PING_IDLE_SECONDS=0.05)
-    client = other.test_client()
-    assert client.get("/registry").status_code == 200
-    _drop_the_portals_connections(other)
+    client = _client_after_a_cut(make_app, database_uri, idle_seconds=0.05)
     time.sleep(0.1)  # idle longer than DATABASE_PING_IDLE_SECONDS: asked before use
 
     assert client.get("/registry").status_code == 200
@@ -231,12 +229,7 @@ def test_without_the_idle_ping_a_dropped_connection_costs_one_503_then_is_replac
 ):
     """Why the ping exists: a connection used a moment ago is trusted, and if the database cut
     it in that moment, that one request gets the 503 page and the pool is renewed."""
-    if database_uri.startswith("sqlite"):
-        pytest.skip("cuts a PostgreSQL connection (SQLite has none to cut)")
-    other = make_app(DATABASE_PING_IDLE_SECONDS=3600)
-    client = other.test_client()
-    assert client.get("/registry").status_code == 200
-    _drop_the_portals_connections(other)
+    client = _client_after_a_cut(make_app, database_uri, idle_seconds=3600)
 
     assert [client.get("/registry").status_code for _ in range(2)] == [503, 200]
 
