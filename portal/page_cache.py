@@ -1,16 +1,20 @@
-"""Whole public pages kept ready in the cache: the home page, the registry and verification.
+"""What is rendered once and kept, each under a version that the commit changing it renews.
 
-They are the same for every visitor who is not signed in, in one language, so the page a view
-rendered once is served again from the cache (Redis through Flask-Caching; in-process or none
-without Redis) until the public data change. What differs per visitor is only the session's
-CSRF token of the language buttons: it is stored as a placeholder and put back per request.
+- **Visitors' pages** (home, registry, verification): the same for every visitor who is not
+  signed in, in one language, so the page a view rendered once is served again from the cache
+  (Redis through Flask-Caching; in-process or none without Redis) until the *public version*
+  changes. A page with a form keeps its CSRF token as a placeholder, put back per request.
+- **The dashboard's figures**, shared by staff until the daily counts change (and 60 s).
+- **A reviewer's queue** (counts, filters, rows), per reviewer and address, until the *queue
+  version* changes (and 60 s, for the days waiting).
+- **An investor's list**, per investor, until *their own version* changes.
 
-Every cached page is stored with the *public version* it was rendered under; a commit that
-touched a registration, a zone, a sector or a zone's contacts sets a new version after it
-lands, so the next request renders afresh and a new registration shows at once. (The version
-is read before the page is rendered, so a page rendered from data older than a change can
-never be stored as current.) A cache that fails (Redis away) is skipped for a few seconds, with
-a warning in the log: the page is rendered as if there were no cache.
+A commit that touches what one of them shows sets a new version after it lands (the listeners
+at the bottom), so the next request renders afresh and a change shows at once. A version is
+read before the page is rendered, so a page rendered from data older than a change can never
+be stored as current. Each process keeps its own copies of what it served last (`_local`) and
+serves them only while their version is the shared one. A cache that fails (Redis away) is
+skipped for a few seconds, with a warning in the log: pages render as if there were no cache.
 """
 
 from __future__ import annotations
