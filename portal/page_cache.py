@@ -280,8 +280,9 @@ def _rendered(html: str) -> Markup:
 
 
 def figures(scope: str, render) -> Markup:
-    """The dashboard's figures (HTML) for `scope` (its window and filters), rendered once per
-    language and address until the counts change, then served to every staff member."""
+    """The dashboard's filters and figures (HTML) for `scope` (its window and filters),
+    rendered once per language and address until the counts change, then served to every staff
+    member."""
     if not _enabled():
         return _rendered(render())
     key = f"figures:{g.get('locale') or 'en'}:{scope}:{request.full_path}"

@@ -346,3 +346,21 @@ def test_confirming_the_address_takes_the_warning_off_the_list(cached_app):
 
     assert "not confirmed yet" in unconfirmed
     assert "not confirmed yet" not in confirmed
+
+
+def test_the_dashboards_filters_are_kept_with_the_figures_and_follow_the_address(cached_app):
+    from portal.models import Zone
+
+    client = _signed_in(cached_app, UserFactory(role="admin"))
+    zone = db.session.scalars(db.select(Zone).order_by(Zone.code)).first()
+    custom = [client.get("/dashboard/?window=custom") for _ in range(2)]
+    chosen = client.get(f"/dashboard/?zone={zone.id}").get_data(as_text=True)
+    zone.code = "KEG-NEW"
+    db.session.commit()
+    renamed = client.get(f"/dashboard/?zone={zone.id}").get_data(as_text=True)
+
+    for page in custom:  # the same refusal, next to the fields, from the kept part too
+        assert page.status_code == 422
+        assert "Enter a date (YYYY-MM-DD) for a custom range." in page.get_data(as_text=True)
+    assert f'<option selected value="{zone.id}">' in chosen
+    assert f'<option selected value="{zone.id}">KEG-NEW</option>' in renamed

@@ -40,7 +40,10 @@ def index():
     form.validate()
     filters = form.filters(stats.today(form.zone.data if not form.zone.errors else None))
     scope = f"{filters.start}:{filters.end}:{filters.zone_id}:{filters.sector_id}"
-    figures = page_cache.figures(scope, lambda: _render_figures(filters))
+    figures = page_cache.figures(
+        scope,
+        lambda: render_template("dashboard/_filters.html", form=form) + _render_figures(filters),
+    )
     status = 422 if form.errors else 200
     return render_template(
         "dashboard/index.html", form=form, filters=filters, figures=figures
