@@ -75,7 +75,12 @@ def month_year(year: int, month: int) -> str:
 # the request go in at slots. A slot is letters only (it survives url_for and escaping) and a
 # kept part holds nothing a user typed, so a slot can never be forged into one.
 
-_SLOTS = {"csrf": "kgSLOTcsrf", "here": "kgSLOThere", "login_again": "kgSLOTback"}
+_SLOTS = {
+    "csrf": "kgSLOTcsrf",
+    "here": "kgSLOThere",
+    "login_again": "kgSLOTback",
+    "visitor_next": "kgSLOTnext",
+}
 
 
 def _minutes(seconds_left: int, warn: int) -> int:
@@ -91,10 +96,8 @@ def layout_part(name: str) -> Markup:
         return _kept((name, locale), template, {})
     if name == "header":
         user = current_user
-        if not user.is_authenticated:  # a visitor's links name the page: not kept
-            here = request.full_path if request.query_string else request.path
-            html = render_template(template, viewer=_VISITOR, visitor_next=here)
-            return Markup(html)  # noqa: S704 - a template's HTML, escaped as it was rendered
+        if not user.is_authenticated:  # a visitor's language links name the page: a slot
+            return _kept((name, locale, "visitor"), template, {"viewer": _VISITOR})
         viewer = (True, user.is_investor, user.is_staff, user.is_admin)
         viewer += (user.changes_company_status,)
         return _kept((name, locale, viewer), template, {"viewer": _Viewer(*viewer)})
@@ -120,14 +123,25 @@ def _kept(key: tuple, template: str, values: dict) -> Markup:
     html = kept.get(key)
     if html is None:
         html = kept[key] = render_template(template, **values, **_SLOTS)
-    if _SLOTS["csrf"] in html:
-        html = html.replace(_SLOTS["csrf"], generate_csrf())
-    if _SLOTS["here"] in html:
-        html = html.replace(_SLOTS["here"], escape(request.full_path))
-    if _SLOTS["login_again"] in html:
-        back = url_for("auth.login", next=g.session_return_to)
-        html = html.replace(_SLOTS["login_again"], escape(back))
+    for name, slot in _SLOTS.items():
+        if slot in html:
+            html = html.replace(slot, escape(_SLOT_VALUES[name]()))
     return Markup(html)  # noqa: S704 - HTML templates rendered, the slots' values escaped
+
+
+def _visitor_next() -> str:
+    """The page, as a visitor's language links carry it back (`next=`, URL-encoded)."""
+    here = request.full_path if request.query_string else request.path
+    return url_for("main.visitor_language", code="en", next=here).split("next=", 1)[1]
+
+
+# What goes in at each slot, per request (escaped as it goes in).
+_SLOT_VALUES = {
+    "csrf": generate_csrf,
+    "here": lambda: request.full_path,
+    "login_again": lambda: url_for("auth.login", next=g.session_return_to),
+    "visitor_next": _visitor_next,
+}
 
 
 def register(app: Flask) -> None:

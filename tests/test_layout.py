@@ -73,3 +73,21 @@ def test_the_header_follows_the_language(app):
     assert "My applications" in english
     assert 'aria-current="true" class="current">Қазақша' in kazakh
     assert "My applications" not in kazakh and 'class="current">English' not in kazakh
+
+
+def test_a_visitors_language_links_bring_them_back_to_the_page_they_were_on(app):
+    from urllib.parse import unquote
+
+    from flask import url_for
+    from markupsafe import escape
+
+    visitor = app.test_client()
+    for page in ["/help", "/registry?q=Silk Road&page=1", '/login?next=/x"<b>']:
+        html = visitor.get(page).get_data(as_text=True)
+        with app.test_request_context():
+            expected = url_for("main.visitor_language", code="kk", next=page)
+        switched = visitor.get(expected)
+
+        assert f'href="{escape(expected)}"' in html, page
+        assert switched.status_code == 302
+        assert unquote(switched.headers["Location"]) == page

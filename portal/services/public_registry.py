@@ -68,10 +68,16 @@ def search(filters: RegistryFilters, page: int, per_page: int) -> Pagination:
 
 
 def find(number: str) -> Registration | None:
-    """The registration with this number (written in any case, with stray spaces), if any."""
+    """The registration with this number (written in any case, with stray spaces), if any,
+    with what its page shows of it (zone, sector, the record) in the same statement."""
     return db.session.scalar(
         db.select(Registration)
-        .options(joinedload(Registration.zone), joinedload(Registration.sector))
+        .options(
+            joinedload(Registration.zone),
+            joinedload(Registration.sector),
+            joinedload(Registration.application),
+            joinedload(Registration.record_application),
+        )
         .where(Registration.number == normalise_number(number))
     )
 
