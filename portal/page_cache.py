@@ -23,6 +23,7 @@ import functools
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from collections import OrderedDict
 
@@ -185,17 +186,42 @@ def _conditional(response: Response, version: str, key: str) -> Response:
     return response.make_conditional(request)
 
 
-# The pages this process served last, by key: (version, body). Served only while their version
-# is the shared one, which is read on every request (a few bytes), so they are never stale.
-LOCAL_PAGES = 256
-_local: OrderedDict[str, tuple] = OrderedDict()
+class _Kept(OrderedDict):
+    """The pages and parts this process served last, by key: (version, HTML[, deadline]).
+    Served only while their version is the shared one, which is read on every request (a few
+    bytes), so they are never stale. Bounded by their size: the first kept go first."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.size = limit, 0
+        self._lock = threading.Lock()  # the development server answers in threads
+
+    def keep(self, key: str, stored: tuple) -> None:
+        with self._lock:
+            old = self.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self[key] = stored
+            self.size += len(stored[1])
+            while self.size > self.limit and len(self) > 1:
+                self.size -= len(self.popitem(last=False)[1][1])
+
+    def clear(self) -> None:
+        with self._lock:
+            super().clear()
+            self.size = 0
+
+
+# Every certificate's page of a busy day in four languages (3-4 KB each), the registry's pages
+# (13 KB) and a few dashboards (a year of figures: a few hundred KB): at most this much a
+# process. A count of 256 pages let certificates' pages fall out and come back from Redis, a
+# round trip each, under load (benchmarks/RESULTS.md).
+LOCAL_BYTES = 16 * 2**20
+_local = _Kept(LOCAL_BYTES)
 
 
 def _keep_locally(key: str, stored: tuple) -> None:
-    _local[key] = stored
-    _local.move_to_end(key)
-    while len(_local) > LOCAL_PAGES:
-        _local.popitem(last=False)
+    _local.keep(key, stored)
 
 
 def _version() -> str:

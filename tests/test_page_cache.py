@@ -364,3 +364,16 @@ def test_the_dashboards_filters_are_kept_with_the_figures_and_follow_the_address
         assert "Enter a date (YYYY-MM-DD) for a custom range." in page.get_data(as_text=True)
     assert f'<option selected value="{zone.id}">' in chosen
     assert f'<option selected value="{zone.id}">KEG-NEW</option>' in renamed
+
+
+def test_each_process_keeps_pages_up_to_a_size_the_first_kept_going_first():
+    kept = page_cache._Kept(limit=10)
+    for key in "abc":
+        kept.keep(key, ("v1", "1234"))  # 4 characters each: the third goes over 10
+    kept.keep("b", ("v2", "12"))  # kept again: its new size counts, not the old
+
+    assert list(kept) == ["c", "b"] and kept.size == 6
+    kept.keep("big", ("v1", "x" * 50))  # larger than the limit: kept alone
+    assert list(kept) == ["big"] and kept.size == 50
+    kept.clear()
+    assert kept.size == 0 and not kept
