@@ -313,11 +313,25 @@ def figures(scope: str, render) -> Markup:
         return _rendered(render())
     key = f"figures:{g.get('locale') or 'en'}:{scope}:{request.full_path}"
     try:
-        version = cache.get(FIGURES_VERSION_KEY) or "-"
+        (version,) = _versions((FIGURES_VERSION_KEY,))
     except Exception as error:  # noqa: BLE001
         _failed("reading", error)
         return _rendered(render())
     return _fragment(key, version, FIGURES_SECONDS, render)
+
+
+def _versions(keys: tuple[str, ...]) -> list[str]:
+    """The versions under these keys, in one round trip. One that is missing (never set, or
+    lost by Redis) is set afresh first: a part kept under an older version is never taken for
+    current because its version went missing."""
+    versions = cache.get_many(*keys)
+    if None in versions:
+        for key, version in zip(keys, versions, strict=True):
+            if version is None:
+                cache.add(key, secrets.token_hex(8), timeout=0)
+        versions = cache.get_many(*keys)
+    # Still missing (a cache that keeps nothing): a version of this request alone.
+    return [v if v is not None else secrets.token_hex(8) for v in versions]
 
 
 def _fragment(key: str, version: str, seconds: int, render) -> Markup:
@@ -387,9 +401,8 @@ def _personal(kind: str, user_id: int, version_keys: tuple[str, ...], seconds: i
         return _rendered(render())
     key = f"{kind}:{g.get('locale') or 'en'}:{user_id}:{request.full_path}"
     try:
-        versions = cache.get_many(*version_keys)
         # Zone and sector names come with the public version.
-        version = ":".join([*(v or "-" for v in versions), _version()])
+        version = ":".join([*_versions(version_keys), _version()])
     except Exception as error:  # noqa: BLE001
         _failed("reading", error)
         return _rendered(render())

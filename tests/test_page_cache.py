@@ -377,3 +377,19 @@ def test_each_process_keeps_pages_up_to_a_size_the_first_kept_going_first():
     assert list(kept) == ["big"] and kept.size == 50
     kept.clear()
     assert kept.size == 0 and not kept
+
+
+def test_a_queue_whose_version_redis_lost_is_rendered_afresh(cached_app):
+    from portal.extensions import cache
+
+    reviewer, investor = UserFactory(role="reviewer"), UserFactory()
+    draft = complete_application(owner=investor, company_name="Zhetysu Agro LLP")
+    db.session.commit()
+    client = _signed_in(cached_app, reviewer)
+    cache.delete(page_cache.QUEUE_VERSION_KEY)  # none yet, as on a fresh Redis
+    client.get("/review/")  # kept under the version of this moment
+    app_service.submit(draft, investor)  # a new version...
+    db.session.commit()
+    cache.delete(page_cache.QUEUE_VERSION_KEY)  # ...which Redis then loses (a flush, eviction)
+
+    assert "Zhetysu Agro LLP" in client.get("/review/").get_data(as_text=True)
