@@ -146,7 +146,7 @@ def public_page(view=None, *, params: tuple[str, ...] = (), free_text: tuple[str
             if shared and (stored is None or stored[0] != version):
                 stored = cache.get(key)
                 if stored is not None and stored[0] == version:
-                    _keep_locally(key, stored)
+                    _local.keep(key, stored)
         except Exception as error:  # noqa: BLE001 - any cache failure: render without it
             _failed("reading", error)
             return view(*args, **kwargs)
@@ -169,7 +169,7 @@ def public_page(view=None, *, params: tuple[str, ...] = (), free_text: tuple[str
             except Exception as error:  # noqa: BLE001
                 _failed("storing", error)
             else:
-                _keep_locally(key, (version, body))
+                _local.keep(key, (version, body))
         return response
 
     return wrapper
@@ -218,10 +218,6 @@ class _Kept(OrderedDict):
 # round trip each, under load (benchmarks/RESULTS.md).
 LOCAL_BYTES = 16 * 2**20
 _local = _Kept(LOCAL_BYTES)
-
-
-def _keep_locally(key: str, stored: tuple) -> None:
-    _local.keep(key, stored)
 
 
 def _version() -> str:
@@ -342,7 +338,7 @@ def _fragment(key: str, version: str, seconds: int, render) -> Markup:
         if stored is None or stored[0] != version or stored[2] < time.time():
             stored = cache.get(key)
             if stored is not None and stored[0] == version:
-                _keep_locally(key, stored)
+                _local.keep(key, stored)
     except Exception as error:  # noqa: BLE001
         _failed("reading", error)
         return _rendered(render())
@@ -355,19 +351,20 @@ def _fragment(key: str, version: str, seconds: int, render) -> Markup:
     except Exception as error:  # noqa: BLE001
         _failed("storing", error)
     else:
-        _keep_locally(key, stored)
+        _local.keep(key, stored)
     return _rendered(html)
 
 
 def renew_figures() -> None:
-    _renew_version(FIGURES_VERSION_KEY)
+    _renew_versions([FIGURES_VERSION_KEY])
 
 
-def _renew_version(key: str) -> None:
+def _renew_versions(keys) -> None:
+    """A new version under each key, in one round trip."""
     if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
         return
     try:
-        cache.set(key, secrets.token_hex(8), timeout=0)
+        cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=0)
     except Exception as error:  # noqa: BLE001
         _failed("renewing", error)
 
@@ -410,7 +407,7 @@ def _personal(kind: str, user_id: int, version_keys: tuple[str, ...], seconds: i
 
 
 def renew_queue() -> None:
-    _renew_version(QUEUE_VERSION_KEY)
+    _renew_versions([QUEUE_VERSION_KEY])
 
 
 # --- an investor's list of applications --------------------------------------------------------
@@ -429,12 +426,7 @@ def owner_version_key(user_id: int) -> str:
 
 
 def renew_lists(owner_ids) -> None:
-    if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
-        return
-    try:
-        cache.set_many({owner_version_key(i): secrets.token_hex(8) for i in owner_ids}, timeout=0)
-    except Exception as error:  # noqa: BLE001
-        _failed("renewing", error)
+    _renew_versions(owner_version_key(i) for i in owner_ids)
 
 
 # --- what changes the public pages and the figures -------------------------------------------
@@ -525,7 +517,7 @@ def _renew_after_commit(session):
     if session.info.pop(QUEUE_CHANGED, False):
         renew_queue()
     if session.info.pop(LISTS_CHANGED, False):
-        _renew_version(LISTS_VERSION_KEY)
+        _renew_versions([LISTS_VERSION_KEY])
     owners = session.info.pop(OWNERS_CHANGED, None)
     if owners:
         renew_lists(owners)

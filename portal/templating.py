@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date
 from functools import lru_cache
+from typing import NamedTuple
 
 from babel.dates import format_skeleton
 from babel.numbers import format_currency
@@ -98,21 +99,24 @@ def layout_part(name: str) -> Markup:
         user = current_user
         if not user.is_authenticated:  # a visitor's language links name the page: a slot
             return _kept((name, locale, "visitor"), template, {"viewer": _VISITOR})
-        viewer = (True, user.is_investor, user.is_staff, user.is_admin)
-        viewer += (user.changes_company_status,)
-        return _kept((name, locale, viewer), template, {"viewer": _Viewer(*viewer)})
+        viewer = _Viewer(
+            True, user.is_investor, user.is_staff, user.is_admin, user.changes_company_status
+        )
+        return _kept((name, locale, viewer), template, {"viewer": viewer})
     warn = current_app.config["SESSION_WARNING_SECONDS"]
     idle, lifetime = (_minutes(left, warn) for left in g.session_seconds_left)
     values = {"idle_minutes": idle, "lifetime_minutes": lifetime}
     return _kept((name, locale, warn, idle, lifetime), template, values)
 
 
-class _Viewer:
-    """What the header shows a user: the flags of their kind."""
+class _Viewer(NamedTuple):
+    """What the header shows a user: the flags of their kind (and a key of the kept header)."""
 
-    def __init__(self, signed_in, investor=False, staff=False, admin=False, changes_status=False):
-        self.signed_in, self.investor, self.staff = signed_in, investor, staff
-        self.admin, self.changes_status = admin, changes_status
+    signed_in: bool
+    investor: bool = False
+    staff: bool = False
+    admin: bool = False
+    changes_status: bool = False
 
 
 _VISITOR = _Viewer(False)

@@ -22,9 +22,10 @@ def _figures():
     return form, data, dashboard_tables.tables(data)
 
 
-def _render_figures(filters: stats.Filters) -> str:
+def _render_figures(form: DashboardForm, filters: stats.Filters) -> str:
+    """The filters and the figures: kept together (page_cache.figures)."""
     data = stats.dashboard(filters, utcnow())
-    return render_template(
+    return render_template("dashboard/_filters.html", form=form) + render_template(
         "dashboard/_figures.html",
         data=data,
         tables=dashboard_tables.tables(data),
@@ -40,14 +41,9 @@ def index():
     form.validate()
     filters = form.filters(stats.today(form.zone.data if not form.zone.errors else None))
     scope = f"{filters.start}:{filters.end}:{filters.zone_id}:{filters.sector_id}"
-    figures = page_cache.figures(
-        scope,
-        lambda: render_template("dashboard/_filters.html", form=form) + _render_figures(filters),
-    )
+    figures = page_cache.figures(scope, lambda: _render_figures(form, filters))
     status = 422 if form.errors else 200
-    return render_template(
-        "dashboard/index.html", form=form, filters=filters, figures=figures
-    ), status
+    return render_template("dashboard/index.html", filters=filters, figures=figures), status
 
 
 @bp.get("/export/<key>.csv")
